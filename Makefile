@@ -1,0 +1,127 @@
+# omr-steer — one entry point: all, deps, test, demo, bench, install, vmlinux, clean
+#
+#   make            build ./build/omr-steer (installs missing build packages)
+#   make test       build and run every test; ends with "N passed, N failed"
+#   make demo       build a lab network, run the agent in it, show stats
+#   make bench      the benchmarks (ratios measured side by side in one run)
+#   make install    PREFIX=/usr/local DESTDIR=
+#   make vmlinux    regenerate vmlinux/<arch>/vmlinux.h from the running kernel
+#   V=1             show the commands
+
+VERSION   := 0.1.0
+PREFIX    ?= /usr/local
+DESTDIR   ?=
+SBINDIR   ?= $(PREFIX)/sbin
+MANDIR    ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+UNITDIR   ?= /lib/systemd/system
+
+BUILD     := build
+ARCH      ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' \
+			-e 's/arm.*/arm/' -e 's/mips.*/mips/' -e 's/riscv64/riscv/')
+CLANG     ?= $(shell command -v clang-16 || command -v clang)
+BPFTOOL   ?= $(shell command -v bpftool || echo /usr/sbin/bpftool)
+CC        ?= gcc
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+WARN      := -Wall -Wextra -Werror
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) \
+	      -Ivmlinux/$(ARCH) -Iinclude -Ibpf
+CFLAGS    ?= -O2 -g
+CFLAGS    += $(WARN) -std=gnu11 -D_GNU_SOURCE -DOMR_VERSION='"$(VERSION)"' \
+	     -Iinclude -Isrc -I$(BUILD)
+LDLIBS    := -lbpf -lelf -lz
+
+BPF_SRCS  := $(wildcard bpf/*.bpf.c)
+BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
+SKELS     := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
+BPF_HDRS  := $(wildcard bpf/lib/*.h bpf/*.h include/*.h)
+
+SRCS      := $(wildcard src/*.c)
+OBJS      := $(patsubst src/%.c,$(BUILD)/src/%.o,$(SRCS))
+LIB_OBJS  := $(filter-out $(BUILD)/src/main.o,$(OBJS))
+HDRS      := $(wildcard src/*.h include/*.h)
+
+UNIT_SRCS := $(wildcard tests/unit/*.c)
+BPFT_SRCS := $(wildcard tests/bpf/*.c)
+TOOL_SRCS := $(wildcard tests/tools/*.c)
+TOOLS     := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRCS))
+
+.DELETE_ON_ERROR:
+.PHONY: all deps deps-build deps-test test demo bench install uninstall vmlinux clean
+
+all: deps-build $(BUILD)/omr-steer
+
+deps:
+	$(Q)scripts/deps.sh all
+deps-build:
+	$(Q)scripts/deps.sh build
+deps-test:
+	$(Q)scripts/deps.sh test
+
+$(BUILD)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) | $(BUILD)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@
+
+$(BUILD)/src/%.o: src/%.c $(HDRS) $(SKELS) | $(BUILD)/src
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/omr-steer: $(OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/test_unit: $(UNIT_SRCS) $(LIB_OBJS) tests/unit/test.h $(HDRS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -Itests/unit $(UNIT_SRCS) $(LIB_OBJS) $(LDLIBS) -lm -o $@
+
+$(BUILD)/test_bpf: $(BPFT_SRCS) $(LIB_OBJS) $(SKELS) tests/unit/test.h $(HDRS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -Itests/unit $(BPFT_SRCS) tests/unit/test_main.c $(LIB_OBJS) $(LDLIBS) -o $@
+
+$(BUILD)/tools/%: tests/tools/%.c | $(BUILD)/tools
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< -o $@ -lpthread
+
+$(BUILD) $(BUILD)/src $(BUILD)/tools:
+	$(Q)mkdir -p $@
+
+test: deps-test $(BUILD)/omr-steer $(BUILD)/test_unit $(BUILD)/test_bpf $(TOOLS)
+	$(Q)tests/run
+
+demo: deps-test $(BUILD)/omr-steer $(TOOLS)
+	$(Q)scripts/demo.sh
+
+bench: deps-test $(BUILD)/omr-steer $(BUILD)/test_bpf $(TOOLS)
+	$(Q)scripts/bench/run
+
+vmlinux:
+	$(call msg,GEN,vmlinux/$(ARCH)/vmlinux.h)
+	$(Q)mkdir -p vmlinux/$(ARCH)
+	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/$(ARCH)/vmlinux.h
+
+install: all
+	install -D -m 0755 $(BUILD)/omr-steer $(DESTDIR)$(SBINDIR)/omr-steer
+	install -D -m 0644 scripts/boot/omr-steer.8 $(DESTDIR)$(MANDIR)/man8/omr-steer.8
+	install -D -m 0644 scripts/boot/omr-steer.service $(DESTDIR)$(UNITDIR)/omr-steer.service
+	sed -i 's|@SBINDIR@|$(SBINDIR)|g' $(DESTDIR)$(UNITDIR)/omr-steer.service
+	test -e $(DESTDIR)$(SYSCONFDIR)/omr-steer.conf || \
+		install -D -m 0644 scripts/boot/omr-steer.conf $(DESTDIR)$(SYSCONFDIR)/omr-steer.conf
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/omr-steer $(DESTDIR)$(MANDIR)/man8/omr-steer.8 \
+	      $(DESTDIR)$(UNITDIR)/omr-steer.service
+
+clean:
+	rm -rf $(BUILD)

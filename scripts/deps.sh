@@ -1,0 +1,35 @@
+#!/bin/sh
+# Install the Debian packages omr-steer needs that are missing; idempotent,
+# never prompts.  Usage: scripts/deps.sh build|test|all
+set -eu
+
+build_pkgs="make gcc clang-16 llvm-16 libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config"
+run_pkgs="iproute2 nftables procps util-linux kmod"
+test_pkgs="$run_pkgs iputils-ping"
+
+case "${1:-all}" in
+build) want="$build_pkgs" ;;
+test)  want="$build_pkgs $test_pkgs" ;;
+all)   want="$build_pkgs $test_pkgs" ;;
+*) echo "usage: $0 build|test|all" >&2; exit 2 ;;
+esac
+
+missing=""
+for p in $want; do
+	st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+	[ "$st" = installed ] || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+	echo "Error: missing Debian packages:$missing; run 'make deps' as root" >&2
+	exit 1
+fi
+echo "Installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+# Update the package lists once, unless they are fresh (< 1 day).
+if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -mtime -1 2>/dev/null | head -n 1)" ]; then
+	apt-get update -qq
+fi
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null

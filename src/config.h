@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The weight file: grammar, parsing and validation.  A file with any error
+ * is rejected whole; the caller keeps whatever configuration it had.
+ */
+#ifndef OMR_CONFIG_H
+#define OMR_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "omr_steer_abi.h"
+
+#define CONFIG_DEFAULT_PATH	"/etc/omr-steer.conf"
+#define CONFIG_MAX_LINE		1024	/* longer lines are an error */
+#define CONFIG_MAX_ERRORS	20	/* stop reporting after this many */
+
+#define CONFIG_INTERVAL_MIN_MS	100
+#define CONFIG_INTERVAL_MAX_MS	3600000
+#define CONFIG_INTERVAL_DEFAULT_MS 1000
+
+struct wan_config {
+	char name[OMR_IFNAMSIZ];	/* interface name */
+	__u32 weight;			/* 0..OMR_WEIGHT_MAX or OMR_WEIGHT_AUTO */
+	int line;			/* line it was defined on */
+};
+
+struct steer_config {
+	char path[4096];		/* the file it came from */
+	__u32 interval_ms;		/* "interval" (seconds, decimals allowed) */
+	int n_wans;
+	struct wan_config wans[OMR_MAX_WANS];
+};
+
+/*
+ * Parse the weight file at @path into @cfg.  Returns 0, or a negative errno
+ * (-ENOENT, -EACCES, ... when it cannot be read, -EINVAL when it has errors).
+ * On failure @err holds one line per problem, "FILE:LINE: message"
+ * (or "FILE: message" for whole-file problems), and @cfg is unspecified.
+ */
+int config_load(const char *path, struct steer_config *cfg, char *err, size_t errlen);
+
+/* The same on a buffer already in memory; @path is used for messages. */
+int config_parse(const char *path, const char *buf, size_t len,
+		 struct steer_config *cfg, char *err, size_t errlen);
+
+/* The WAN called @name, or NULL. */
+const struct wan_config *config_find_wan(const struct steer_config *cfg, const char *name);
+
+#endif
