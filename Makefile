@@ -86,9 +86,9 @@ $(BUILD)/test_unit: $(UNIT_SRCS) $(LIB_OBJS) tests/unit/test.h $(HDRS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/unit $(UNIT_SRCS) $(LIB_OBJS) $(LDLIBS) -lm -o $@
 
-$(BUILD)/test_bpf: $(BPFT_SRCS) $(LIB_OBJS) $(SKELS) tests/unit/test.h $(HDRS)
+$(BUILD)/test_bpf: $(BPFT_SRCS) $(LIB_OBJS) $(SKELS) tests/unit/test.h $(wildcard tests/bpf/*.h) $(HDRS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) -Itests/unit $(BPFT_SRCS) tests/unit/test_main.c $(LIB_OBJS) $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) -Itests/unit -Itests/bpf $(BPFT_SRCS) tests/unit/test_main.c $(LIB_OBJS) $(LDLIBS) -o $@
 
 $(BUILD)/tools/%: tests/tools/%.c | $(BUILD)/tools
 	$(call msg,CC,$@)

@@ -13,6 +13,7 @@
 #define CONFIG_DEFAULT_PATH	"/etc/omr-steer.conf"
 #define CONFIG_MAX_LINE		1024	/* longer lines are an error */
 #define CONFIG_MAX_ERRORS	20	/* stop reporting after this many */
+#define CONFIG_MAX_FILE_SIZE	(1 << 20) /* bigger files are an error */
 
 #define CONFIG_INTERVAL_MIN_MS	100
 #define CONFIG_INTERVAL_MAX_MS	3600000
@@ -36,12 +37,24 @@ struct steer_config {
  * (-ENOENT, -EACCES, ... when it cannot be read, -EINVAL when it has errors).
  * On failure @err holds one line per problem, "FILE:LINE: message"
  * (or "FILE: message" for whole-file problems), and @cfg is unspecified.
+ * Lines are separated by '\n' (none after the last); after
+ * CONFIG_MAX_ERRORS problems a last line "FILE: ... and N more errors".
+ * @err is always NUL-terminated within @errlen (a long report is cut);
+ * it may be NULL with @errlen 0.  The grammar is described in config.c.
  */
 int config_load(const char *path, struct steer_config *cfg, char *err, size_t errlen);
 
 /* The same on a buffer already in memory; @path is used for messages. */
 int config_parse(const char *path, const char *buf, size_t len,
 		 struct steer_config *cfg, char *err, size_t errlen);
+
+/*
+ * A rate as tc(8) writes it, bits per second with decimal prefixes:
+ * "500kbit", "10mbit", "1.5gbit" (bit, kbit, mbit, gbit, tbit; any case).
+ * Returns 0, -EINVAL when @text is not such a rate, -ERANGE on overflow.
+ * For the `max`/`min` wan options and anything else that takes a rate.
+ */
+int config_parse_rate(const char *text, __u64 *bps);
 
 /* The WAN called @name, or NULL. */
 const struct wan_config *config_find_wan(const struct steer_config *cfg, const char *name);

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The command line: options shared by every command, and the commands. */
+#ifndef OMR_CLI_H
+#define OMR_CLI_H
+
+#include <stdbool.h>
+
+/* Exit statuses (DESIGN.md): */
+#define EXIT_OK		0
+#define EXIT_RUNTIME	1
+#define EXIT_USAGE	2
+
+struct cli_opts {
+	const char *config_path;	/* -c FILE */
+	const char *pin_dir;		/* --pin-dir DIR */
+	const char *pidfile;		/* --pidfile FILE */
+	bool json;			/* --json */
+	bool daemonize;			/* -d, --daemon */
+	double watch_secs;		/* --watch SECS, 0 = once */
+};
+
+int cmd_load(const struct cli_opts *o);
+int cmd_stats(const struct cli_opts *o);
+int cmd_status(const struct cli_opts *o);
+int cmd_reload(const struct cli_opts *o);
+int cmd_unload(const struct cli_opts *o);
+int cmd_check(const struct cli_opts *o);
+
+#endif

@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * `omr-steer stats`: reads the pinned maps itself, so it answers while the
+ * agent runs and after it died.  Rates come from the agent while it is alive;
+ * --watch measures its own between refreshes.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "cli.h"
+#include "datapath.h"
+#include "log.h"
+#include "output.h"
+#include "rates.h"
+#include "weights.h"
+
+struct stats_row {
+	__u32 wan_idx;
+	struct wan_entry e;
+	struct wan_totals t;
+	__u64 tx_bps, rx_bps;
+};
+
+static const char *wan_state(const struct wan_entry *e)
+{
+	if (!(e->flags & OMR_WAN_F_PRESENT))
+		return "missing";
+	if (!(e->flags & OMR_WAN_F_ATTACHED))
+		return "detached";
+	return e->flags & OMR_WAN_F_UP ? "up" : "down";
+}
+
+/* The configured WANs, with totals; rates from the agent if it is alive and recent. */
+static int collect(const struct datapath *dp, struct stats_row *rows)
+{
+	struct omr_meta meta = {};
+	bool agent = datapath_agent_pid(dp) != 0;
+	__u64 now = monotonic_ns(), max_age;
+	int n = 0;
+
+	datapath_read_meta(dp, &meta);
+	max_age = 3ULL * (meta.interval_ms ? meta.interval_ms : 1000) * 1000000ULL;
+	for (__u32 i = 0; i < OMR_MAX_WANS; i++) {
+		struct stats_row *r = &rows[n];
+
+		if (datapath_read_wan(dp, i, &r->e) || !(r->e.flags & OMR_WAN_F_CONFIGURED))
+			continue;
+		if (datapath_read_totals(dp, i, &r->t))
+			continue;
+		r->wan_idx = i;
+		r->tx_bps = r->rx_bps = 0;
+		if (agent && r->e.rate_stamp_ns && now - r->e.rate_stamp_ns <= max_age) {
+			r->tx_bps = r->e.tx_bps;
+			r->rx_bps = r->e.rx_bps;
+		}
+		n++;
+	}
+	return n;
+}
+
+static double share_of(const struct stats_row *r, __u64 total)
+{
+	return total ? (double)(r->t.tx_bytes + r->t.rx_bytes) / (double)total : 0.0;
+}
+
+static void print_json(const struct stats_row *rows, int n, __u64 total)
+{
+	printf("{\"wans\": [");
+	for (int i = 0; i < n; i++) {
+		const struct stats_row *r = &rows[i];
+		char w[12];
+
+		printf("%s{\"name\": ", i ? ", " : "");
+		json_string(stdout, r->e.name);
+		printf(", \"ifindex\": %u, \"weight\": ", r->e.ifindex);
+		if (r->e.weight == OMR_WEIGHT_AUTO)
+			printf("\"auto\"");
+		else
+			printf("%s", weight_str(r->e.weight, w, sizeof(w)));
+		printf(", \"tx_bytes\": %llu, \"rx_bytes\": %llu, \"tx_packets\": %llu, "
+		       "\"rx_packets\": %llu, \"tx_bps\": %llu, \"rx_bps\": %llu, "
+		       "\"effective_weight\": %u, \"state\": \"%s\", \"share\": %.4f}",
+		       (unsigned long long)r->t.tx_bytes, (unsigned long long)r->t.rx_bytes,
+		       (unsigned long long)r->t.tx_packets, (unsigned long long)r->t.rx_packets,
+		       (unsigned long long)r->tx_bps, (unsigned long long)r->rx_bps,
+		       r->e.effective_weight, wan_state(&r->e), share_of(r, total));
+	}
+	printf("]}\n");
+}
+
+#define NCOLS 11
+
+static void print_table(const struct stats_row *rows, int n, __u64 total)
+{
+	static const char *const head[NCOLS] = {
+		"WAN", "IFINDEX", "STATE", "WEIGHT", "TX BYTES", "RX BYTES",
+		"TX PKTS", "RX PKTS", "TX RATE", "RX RATE", "SHARE",
+	};
+	char cell[OMR_MAX_WANS][NCOLS][24];
+	int width[NCOLS];
+
+	for (int c = 0; c < NCOLS; c++)
+		width[c] = (int)strlen(head[c]);
+	for (int i = 0; i < n; i++) {
+		const struct stats_row *r = &rows[i];
+		char w[12], ew[12];
+
+		snprintf(cell[i][0], 24, "%s", r->e.name);
+		snprintf(cell[i][1], 24, "%u", r->e.ifindex);
+		snprintf(cell[i][2], 24, "%s", wan_state(&r->e));
+		if (r->e.weight == OMR_WEIGHT_AUTO || r->e.effective_weight != r->e.weight)
+			snprintf(cell[i][3], 24, "%s (%s)", weight_str(r->e.weight, w, sizeof(w)),
+				 weight_str(r->e.effective_weight, ew, sizeof(ew)));
+		else
+			snprintf(cell[i][3], 24, "%s", weight_str(r->e.weight, w, sizeof(w)));
+		fmt_bytes(r->t.tx_bytes, cell[i][4], 24);
+		fmt_bytes(r->t.rx_bytes, cell[i][5], 24);
+		fmt_count(r->t.tx_packets, cell[i][6], 24);
+		fmt_count(r->t.rx_packets, cell[i][7], 24);
+		fmt_bps(r->tx_bps, cell[i][8], 24);
+		fmt_bps(r->rx_bps, cell[i][9], 24);
+		snprintf(cell[i][10], 24, "%.1f%%", 100.0 * share_of(r, total));
+		for (int c = 0; c < NCOLS; c++)
+			if ((int)strlen(cell[i][c]) > width[c])
+				width[c] = (int)strlen(cell[i][c]);
+	}
+	/* names and states left-aligned, numbers right-aligned */
+	for (int c = 0; c < NCOLS; c++)
+		printf(c < 4 ? "%-*s  " : "%*s  ", width[c], head[c]);
+	printf("\n");
+	for (int i = 0; i < n; i++) {
+		for (int c = 0; c < NCOLS; c++)
+			printf(c < 4 ? "%-*s  " : "%*s  ", width[c], cell[i][c]);
+		printf("\n");
+	}
+	if (!n)
+		printf("(no WAN configured)\n");
+}
+
+static void print_rows(const struct cli_opts *o, const struct stats_row *rows, int n)
+{
+	__u64 total = 0;
+
+	for (int i = 0; i < n; i++)
+		total += rows[i].t.tx_bytes + rows[i].t.rx_bytes;
+	if (o->json)
+		print_json(rows, n, total);
+	else
+		print_table(rows, n, total);
+	fflush(stdout);
+}
+
+static volatile sig_atomic_t stop;
+static void on_signal(int sig) { (void)sig; stop = 1; }
+
+/* Refresh in place; rates are measured between two refreshes. */
+static int watch(const struct cli_opts *o, const struct datapath *dp)
+{
+	static struct rate_sample samples[OMR_MAX_WANS];
+	struct stats_row rows[OMR_MAX_WANS];
+	struct timespec ts = { (time_t)o->watch_secs,
+			       (long)((o->watch_secs - (time_t)o->watch_secs) * 1e9) };
+
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	while (!stop) {
+		int n = collect(dp, rows);
+		__u64 now = monotonic_ns();
+
+		for (int i = 0; i < n; i++)
+			if (!rates_update(&samples[rows[i].wan_idx], &rows[i].t, now,
+					  &rows[i].tx_bps, &rows[i].rx_bps))
+				rows[i].tx_bps = rows[i].rx_bps = 0;
+		if (!o->json)
+			printf("\033[H\033[2J");	/* home, clear */
+		print_rows(o, rows, n);
+		nanosleep(&ts, NULL);
+	}
+	return EXIT_OK;
+}
+
+int cmd_stats(const struct cli_opts *o)
+{
+	struct stats_row rows[OMR_MAX_WANS];
+	struct datapath dp;
+	int err, n;
+
+	err = datapath_open_pinned(&dp, o->pin_dir);
+	if (err) {
+		pr_err("nothing to show: no omr-steer pins in %s (%s); is 'omr-steer load' running?",
+		       o->pin_dir, strerror(-err));
+		return EXIT_RUNTIME;
+	}
+	if (o->watch_secs > 0) {
+		err = watch(o, &dp);
+	} else {
+		n = collect(&dp, rows);
+		print_rows(o, rows, n);
+		err = EXIT_OK;
+	}
+	datapath_close(&dp);
+	return err;
+}

@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Where a packet is counted, checked in the kernel: crafted IPv4, IPv6 and
+ * ARP frames through the egress and ingress programs leave the verdict and
+ * the bytes unchanged and add exactly their length to the right WAN.
+ */
+#include <arpa/inet.h>
+#include <string.h>
+#include <linux/if_ether.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/pkt_cls.h>
+#include <linux/udp.h>
+#include "prog_test.h"
+#include "test.h"
+
+#define LO_IFINDEX 1	/* test runs see the loopback device unless told otherwise */
+
+static __u32 build_frame(unsigned char *buf, int family, __u32 payload)
+{
+	struct ethhdr *eth = (void *)buf;
+	__u32 len = sizeof(*eth);
+
+	memset(buf, 0, 2048);
+	memcpy(eth->h_dest, "\x02\x00\x00\x00\x00\x02", ETH_ALEN);
+	memcpy(eth->h_source, "\x02\x00\x00\x00\x00\x01", ETH_ALEN);
+	if (family == AF_INET) {
+		struct iphdr *ip = (void *)(buf + len);
+		struct udphdr *udp = (void *)(ip + 1);
+
+		eth->h_proto = htons(ETH_P_IP);
+		ip->version = 4;
+		ip->ihl = 5;
+		ip->ttl = 64;
+		ip->protocol = IPPROTO_UDP;
+		ip->tot_len = htons(sizeof(*ip) + sizeof(*udp) + payload);
+		ip->saddr = htonl(0x0a4d0102);
+		ip->daddr = htonl(0xc633640a);
+		udp->source = htons(40000);
+		udp->dest = htons(53);
+		udp->len = htons(sizeof(*udp) + payload);
+		len += sizeof(*ip) + sizeof(*udp) + payload;
+	} else if (family == AF_INET6) {
+		struct ipv6hdr *ip6 = (void *)(buf + len);
+		struct udphdr *udp = (void *)(ip6 + 1);
+
+		eth->h_proto = htons(ETH_P_IPV6);
+		ip6->version = 6;
+		ip6->nexthdr = IPPROTO_UDP;
+		ip6->hop_limit = 64;
+		ip6->payload_len = htons(sizeof(*udp) + payload);
+		inet_pton(AF_INET6, "fd00:77:1::2", &ip6->saddr);
+		inet_pton(AF_INET6, "2001:db8:100::10", &ip6->daddr);
+		udp->source = htons(40000);
+		udp->dest = htons(53);
+		udp->len = htons(sizeof(*udp) + payload);
+		len += sizeof(*ip6) + sizeof(*udp) + payload;
+	} else {
+		/* ARP request: not IP, still counted */
+		eth->h_proto = htons(ETH_P_ARP);
+		len += 28;
+	}
+	for (__u32 i = len - payload; i < len; i++)
+		buf[i] = (unsigned char)(i * 7);
+	return len;
+}
+
+static void check_direction(bool egress)
+{
+	static const int families[] = { AF_INET, AF_INET6, AF_UNSPEC };
+	static const char *const fam_name[] = { "IPv4", "IPv6", "ARP" };
+	struct steer_bpf *skel = steer_load_unpinned();
+	unsigned char pkt[2048], out[2048];
+	__u32 wan_idx = 3, ifindex = LO_IFINDEX, want_bytes = 0, want_pkts = 0;
+	int prog_fd;
+
+	if (!skel)
+		return;
+	prog_fd = bpf_program__fd(egress ? skel->progs.omr_egress : skel->progs.omr_ingress);
+	ASSERT_EQ(bpf_map_update_elem(bpf_map__fd(skel->maps.wan_ifindex), &ifindex, &wan_idx,
+				      BPF_ANY), 0, "map lo to wan 3");
+
+	for (int f = 0; f < 3; f++) {
+		for (__u32 payload = 0; payload <= 1400; payload += 700) {
+			__u32 len = build_frame(pkt, families[f], payload), out_len = sizeof(out);
+			__u32 retval = 0;
+			struct wan_counters c, other;
+
+			if (!ASSERT_EQ(prog_run(prog_fd, pkt, len, out, &out_len, &retval, 0), 0,
+				       fam_name[f]))
+				continue;
+			ASSERT_EQ((int)retval, TC_ACT_UNSPEC, "verdict: later filters still run");
+			ASSERT_EQ(out_len, len, "length unchanged");
+			ASSERT_EQ(memcmp(out, pkt, len), 0, "bytes unchanged");
+			want_bytes += len;
+			want_pkts++;
+			counters_sum(skel, wan_idx, &c);
+			ASSERT_EQ(egress ? c.tx_bytes : c.rx_bytes, want_bytes, fam_name[f]);
+			ASSERT_EQ(egress ? c.tx_packets : c.rx_packets, want_pkts, fam_name[f]);
+			ASSERT_EQ(egress ? c.rx_bytes : c.tx_bytes, 0, "other direction untouched");
+			counters_sum(skel, 0, &other);
+			ASSERT_EQ(other.tx_bytes + other.rx_bytes, 0, "other WAN untouched");
+		}
+	}
+	steer_bpf__destroy(skel);
+}
+
+TEST(count_egress_ipv4_ipv6_arp) { check_direction(true); }
+TEST(count_ingress_ipv4_ipv6_arp) { check_direction(false); }
+
+TEST(count_ignores_unmanaged_interface)
+{
+	struct steer_bpf *skel = steer_load_unpinned();
+	unsigned char pkt[2048];
+	__u32 len, retval = 0;
+
+	if (!skel)
+		return;
+	len = build_frame(pkt, AF_INET, 100);
+	ASSERT_EQ(prog_run(bpf_program__fd(skel->progs.omr_egress), pkt, len, NULL, NULL,
+			   &retval, 0), 0, "run");
+	ASSERT_EQ((int)retval, TC_ACT_UNSPEC, "verdict");
+	for (__u32 i = 0; i < OMR_MAX_WANS; i++) {
+		struct wan_counters c;
+
+		counters_sum(skel, i, &c);
+		ASSERT_EQ(c.tx_packets + c.rx_packets, 0, "no WAN counted");
+	}
+	steer_bpf__destroy(skel);
+}
