@@ -123,7 +123,7 @@ static void sample(struct agent *a)
 static void reload(struct agent *a)
 {
 	static struct steer_config next;	/* large: keep it off the stack */
-	char err[4096];
+	char err[8192];
 	__u32 old_interval = a->cfg.interval_ms;
 	int ret;
 
@@ -175,7 +175,7 @@ static int daemonize(struct agent *a)
 
 static int setup(struct agent *a)
 {
-	char err[4096];
+	char err[8192];
 	pid_t holder;
 	int ret, adopted = 0, other;
 

@@ -8,7 +8,7 @@
 int cmd_check(const struct cli_opts *o)
 {
 	static struct steer_config cfg;
-	char err[4096];
+	char err[8192];
 
 	if (config_load(o->config_path, &cfg, err, sizeof(err))) {
 		fprintf(stderr, "%s%s", err, *err && err[strlen(err) - 1] != '\n' ? "\n" : "");
