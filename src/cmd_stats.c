@@ -129,13 +129,11 @@ static void print_table(const struct stats_row *rows, int n, __u64 total)
 	}
 	/* names and states left-aligned, numbers right-aligned */
 	for (int c = 0; c < NCOLS; c++)
-		printf(c < 4 ? "%-*s  " : "%*s  ", width[c], head[c]);
-	printf("\n");
-	for (int i = 0; i < n; i++) {
+		printf(c < 4 ? "%-*s%s" : "%*s%s", width[c], head[c], c < NCOLS - 1 ? "  " : "\n");
+	for (int i = 0; i < n; i++)
 		for (int c = 0; c < NCOLS; c++)
-			printf(c < 4 ? "%-*s  " : "%*s  ", width[c], cell[i][c]);
-		printf("\n");
-	}
+			printf(c < 4 ? "%-*s%s" : "%*s%s", width[c], cell[i][c],
+			       c < NCOLS - 1 ? "  " : "\n");
 	if (!n)
 		printf("(no WAN configured)\n");
 }

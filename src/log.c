@@ -8,6 +8,12 @@
 
 int log_verbosity = LOG_LVL_INFO;
 static bool to_syslog;
+static bool libbpf_quiet;
+
+void log_libbpf_quiet(bool on)
+{
+	libbpf_quiet = on;
+}
 
 void log_use_syslog(bool on)
 {
@@ -53,6 +59,8 @@ void log_msg(enum log_level lvl, const char *fmt, ...)
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	/* libbpf's own debug output only at -v -v: it is very long. */
+	if (libbpf_quiet && log_verbosity < LOG_LVL_DEBUG)
+		return 0;
 	if (level == LIBBPF_DEBUG && log_verbosity < LOG_LVL_DEBUG + 1)
 		return 0;
 	if (level == LIBBPF_INFO && log_verbosity < LOG_LVL_DEBUG)

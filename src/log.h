@@ -13,6 +13,8 @@ void log_use_syslog(bool on);
 void log_msg(enum log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* libbpf's print callback: its warnings always, its debug chatter with -v -v. */
 void log_setup_libbpf(void);
+/* Hide libbpf's warnings around a call whose failure is expected. */
+void log_libbpf_quiet(bool on);
 
 #define pr_err(...)	log_msg(LOG_LVL_ERROR, __VA_ARGS__)
 #define pr_warn(...)	log_msg(LOG_LVL_WARN, __VA_ARGS__)

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <bpf/libbpf.h>
 #include "omr_steer_abi.h"
+#include "log.h"
 #include "tc.h"
 
 #define TC_HOOK(ifx, point) { .sz = sizeof(struct bpf_tc_hook), .ifindex = (ifx), \
@@ -31,7 +32,9 @@ int tc_attach(int ifindex, int egress_fd, int ingress_fd, bool *created_clsact)
 	/* Attach first and create the clsact qdisc only when that fails for the
 	 * lack of one: an existing qdisc (someone else's) is never touched. */
 	*created_clsact = false;
+	log_libbpf_quiet(true);
 	err = attach_one(ifindex, BPF_TC_EGRESS, egress_fd);
+	log_libbpf_quiet(false);
 	if (err == -EINVAL || err == -ENOENT) {
 		err = bpf_tc_hook_create(&hook);
 		if (err && err != -EEXIST)
