@@ -146,14 +146,6 @@ __u32 capacity_weight(const struct capacity_state *cs, int wan_idx);
 __u64 capacity_bps(const struct capacity_state *cs, int wan_idx);
 __u64 capacity_dir_bps(const struct capacity_state *cs, int wan_idx, enum capacity_dir_idx dir);
 
-/*
- * A rate hint from the weight file ("max 50mbit", "min 2.5M") in bits/s:
- * a number with an optional unit, bit (or none), kbit/k, mbit/m, gbit/g
- * (powers of 1000, any case; "bps" is refused: tc reads it as bytes).
- * Returns 0, -EINVAL (not a rate) or -ERANGE (0, or above 10 Tbit/s).
- */
-int capacity_parse_rate(const char *text, __u64 *bps);
-
 /* The slot now holds another WAN (config change): drop all its evidence. */
 void capacity_forget(struct capacity_state *cs, int wan_idx);
 

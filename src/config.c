@@ -422,8 +422,46 @@ static int wan_opt_weight(struct parse_ctx *ctx, struct wan_config *wan, char **
 	return rc;
 }
 
+static int wan_opt_probe(struct parse_ctx *ctx, struct wan_config *wan, char **values)
+{
+	char msg[160];
+	int rc = probe_parse_target(values[0], &wan->probe, msg, sizeof(msg));
+
+	if (rc)
+		config_error(ctx, "probe for wan %s: %s", wan->name, msg);
+	else
+		wan->has_probe = true;
+	return rc;
+}
+
+static int wan_opt_rate(struct parse_ctx *ctx, struct wan_config *wan, const char *opt,
+			const char *text, __u64 *bps)
+{
+	int rc = config_parse_rate(text, bps);
+
+	if (rc)
+		config_error(ctx, "%s '%." QUOTE_MAX "s' for wan %s is not a rate "
+			     "(e.g. 500kbit, 20mbit, 1gbit)", opt, text, wan->name);
+	else if (wan->min_bps && wan->max_bps && wan->min_bps > wan->max_bps)
+		config_error(ctx, "min is above max for wan %s", wan->name);
+	return rc;
+}
+
+static int wan_opt_min(struct parse_ctx *ctx, struct wan_config *wan, char **values)
+{
+	return wan_opt_rate(ctx, wan, "min", values[0], &wan->min_bps);
+}
+
+static int wan_opt_max(struct parse_ctx *ctx, struct wan_config *wan, char **values)
+{
+	return wan_opt_rate(ctx, wan, "max", values[0], &wan->max_bps);
+}
+
 static const struct wan_option wan_options[] = {
 	{ "weight", 1, true, "0..1000 or auto", wan_opt_weight },
+	{ "probe", 1, false, "an address to ping, or ADDR:PORT to connect to", wan_opt_probe },
+	{ "min", 1, false, "a rate such as 5mbit", wan_opt_min },
+	{ "max", 1, false, "a rate such as 100mbit", wan_opt_max },
 };
 
 static const struct wan_option *find_wan_option(const char *name)
@@ -553,6 +591,25 @@ static int kw_wan(struct parse_ctx *ctx, int argc, char **argv)
 	return ctx->n_errors != errors_before ? -EINVAL : 0;
 }
 
+static int kw_schedule(struct parse_ctx *ctx, int argc, char **argv)
+{
+	struct steer_config *cfg = ctx->cfg;
+	struct schedule entry;
+	char msg[200];
+
+	if (schedule_parse(&entry, argc, argv, msg, sizeof(msg))) {
+		config_error(ctx, "%s", msg);
+		return -EINVAL;
+	}
+	if (cfg->n_schedules >= SCHEDULE_MAX) {
+		config_error(ctx, "too many schedule lines (at most %d)", SCHEDULE_MAX);
+		return -EINVAL;
+	}
+	entry.line = ctx->line;
+	cfg->schedules[cfg->n_schedules++] = entry;
+	return 0;
+}
+
 struct config_keyword {
 	const char *name;
 	bool once;		/* may appear only once in a file */
@@ -562,6 +619,7 @@ struct config_keyword {
 static const struct config_keyword config_keywords[] = {
 	{ "interval", true,  kw_interval },
 	{ "wan",      false, kw_wan },
+	{ "schedule", false, kw_schedule },
 };
 
 static void parse_statement(struct parse_ctx *ctx, char *line)
@@ -648,6 +706,13 @@ int config_parse(const char *path, const char *buf, size_t len,
 		parse_statement(&ctx, line);
 	}
 
+	/* a schedule may come before its wan line: check once all are read */
+	for (int i = 0; i < cfg->n_schedules; i++) {
+		ctx.line = cfg->schedules[i].line;
+		if (!config_find_wan(cfg, cfg->schedules[i].wan))
+			config_error(&ctx, "schedule for unknown wan %s (add a 'wan %s weight N' line)",
+				     cfg->schedules[i].wan, cfg->schedules[i].wan);
+	}
 	ctx.line = 0;
 	if (!ctx.n_wan_lines)
 		config_error(&ctx, "no wan defined (add a line 'wan NAME weight N', N in 0..%d or auto)",

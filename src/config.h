@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "omr_steer_abi.h"
+#include "probe.h"
+#include "schedule.h"
 
 #define CONFIG_DEFAULT_PATH	"/etc/omr-steer.conf"
 #define CONFIG_MAX_LINE		1024	/* longer lines are an error */
@@ -23,6 +25,9 @@ struct wan_config {
 	char name[OMR_IFNAMSIZ];	/* interface name */
 	__u32 weight;			/* 0..OMR_WEIGHT_MAX or OMR_WEIGHT_AUTO */
 	int line;			/* line it was defined on */
+	bool has_probe;			/* "probe ADDR[:PORT]" */
+	struct probe_target probe;
+	__u64 min_bps, max_bps;		/* "min RATE" / "max RATE" hints, 0 = none */
 };
 
 struct steer_config {
@@ -30,6 +35,8 @@ struct steer_config {
 	__u32 interval_ms;		/* "interval" (seconds, decimals allowed) */
 	int n_wans;
 	struct wan_config wans[OMR_MAX_WANS];
+	int n_schedules;
+	struct schedule schedules[SCHEDULE_MAX];	/* "schedule WAN weight W DAYS HH:MM-HH:MM" */
 };
 
 /*

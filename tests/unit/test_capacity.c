@@ -673,25 +673,6 @@ TEST(capacity_busy_no_only_rises)
 	ASSERT_NEAR(capacity_bps(&s.cs, 1) / MBIT, 40, 4, "not busy: a higher rate still proves capacity");
 }
 
-TEST(capacity_parse_rate)
-{
-	static const struct { const char *text; int rc; __u64 bps; } cases[] = {
-		{ "50mbit", 0, 50000000 }, { "50M", 0, 50000000 }, { "1.5gbit", 0, 1500000000 },
-		{ "800kbit", 0, 800000 }, { "800K", 0, 800000 }, { "2.5m", 0, 2500000 },
-		{ "1000000", 0, 1000000 }, { "64bit", 0, 64 }, { "10G", 0, 10000000000ULL },
-		{ "50mbps", -EINVAL, 0 }, { "fast", -EINVAL, 0 }, { "", -EINVAL, 0 },
-		{ "-5m", -EINVAL, 0 }, { "5 m", -EINVAL, 0 }, { "1.2.3m", -EINVAL, 0 },
-		{ "0", -ERANGE, 0 }, { "0.0001bit", -ERANGE, 0 }, { "20000g", -ERANGE, 0 },
-	};
-
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		__u64 bps = 0;
-
-		ASSERT_EQ(capacity_parse_rate(cases[i].text, &bps), cases[i].rc, cases[i].text);
-		if (!cases[i].rc)
-			ASSERT_EQ(bps, cases[i].bps, cases[i].text);
-	}
-}
 
 /*
  * Recorded: two veth WANs shaped with tbf 8mbit and 24mbit (burst 32kb,

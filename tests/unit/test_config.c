@@ -177,14 +177,14 @@ TEST(config_weight_bad)
 TEST(config_unknown_keyword)
 {
 	expect_error("wan eth1 weight 1\n\nwan0 eth1 weight 5\n", "x.conf:3: ", "unknown keyword");
-	ASSERT_STREQ(err, "x.conf:3: unknown keyword 'wan0' (expected interval, wan)", "message");
+	ASSERT_STREQ(err, "x.conf:3: unknown keyword 'wan0' (expected interval, wan, schedule)", "message");
 	expect_error("WAN eth1 weight 1\nwan eth2 weight 1\n", "x.conf:1: ", "'WAN'");
 }
 
 TEST(config_wan_options)
 {
 	expect_error("wan eth1 weight 1\nwan eth2 wieght 5\n", "x.conf:2: ",
-		     "unknown option 'wieght' for wan eth2 (expected weight)");
+		     "unknown option 'wieght' for wan eth2 (expected weight, probe, min, max)");
 	ASSERT_EQ(count_lines(err), 1, "one error, not also 'no weight'");
 	expect_error("wan eth1\n", "x.conf:1: ", "wan eth1 has no weight");
 	expect_error("wan eth1 weight\n", "x.conf:1: ", "weight needs a value for wan eth1");
@@ -639,4 +639,55 @@ TEST(config_fuzz)
 		ASSERT_LE(secs * 1000, 2000, "milliseconds for the fuzz loop");
 	fprintf(stderr, "  config_fuzz: %d runs, %d accepted, %d rejected, %.3f s\n",
 	       runs, accepted, rejected, secs);
+}
+
+/* ---- live-weight options: probe, min/max hints, schedules ---------------- */
+
+TEST(config_probe_and_rate_hints)
+{
+	const char *text =
+		"wan eth1 weight auto probe 198.51.100.1 min 2mbit max 50mbit\n"
+		"wan eth2 weight 3 probe [2001:db8::1]:443\n"
+		"wan lte0 weight 0\n";
+
+	if (!ASSERT_EQ(parse(text), 0, err))
+		return;
+	ASSERT_TRUE(cfg.wans[0].has_probe, "eth1 probes");
+	ASSERT_EQ(cfg.wans[0].probe.kind, PROBE_ICMP, "eth1: ICMP echo");
+	ASSERT_EQ(cfg.wans[0].min_bps, 2000000, "min");
+	ASSERT_EQ(cfg.wans[0].max_bps, 50000000, "max");
+	ASSERT_TRUE(cfg.wans[1].has_probe, "eth2 probes");
+	ASSERT_EQ(cfg.wans[1].probe.kind, PROBE_TCP, "eth2: TCP connect");
+	ASSERT_FALSE(cfg.wans[2].has_probe, "lte0 does not probe");
+	ASSERT_EQ(cfg.wans[2].max_bps, 0, "no hint");
+
+	expect_error("wan eth1 weight 1 probe nowhere\n", "x.conf:1: ", "probe for wan eth1");
+	expect_error("wan eth1 weight 1 min 5 furlongs\n", "x.conf:1: ", "unknown option 'furlongs'");
+	expect_error("wan eth1 weight 1 max fast\n", "x.conf:1: ", "max 'fast' for wan eth1 is not a rate");
+	expect_error("wan eth1 weight 1 min 20mbit max 10mbit\n", "x.conf:1: ", "min is above max");
+	expect_error("wan eth1 weight 1 probe\n", "x.conf:1: ", "probe needs a value");
+}
+
+TEST(config_schedules)
+{
+	const char *text =
+		"schedule lte0 weight 0 mon-fri 08:00-18:00\n"	/* before its wan: fine */
+		"wan eth1 weight 5\n"
+		"wan lte0 weight 2\n"
+		"schedule lte0 weight auto sat,sun 22:00-06:00\n";
+
+	if (!ASSERT_EQ(parse(text), 0, err))
+		return;
+	ASSERT_EQ(cfg.n_schedules, 2, "two schedules");
+	ASSERT_STREQ(cfg.schedules[0].wan, "lte0", "wan");
+	ASSERT_EQ(cfg.schedules[0].weight, 0, "weight 0 in office hours");
+	ASSERT_EQ(cfg.schedules[0].line, 1, "line kept for messages");
+	ASSERT_EQ(cfg.schedules[1].weight, OMR_WEIGHT_AUTO, "auto at weekend nights");
+
+	expect_error("wan eth1 weight 5\nschedule eth9 weight 0 daily 01:00-02:00\n",
+		     "x.conf:2: ", "schedule for unknown wan eth9");
+	expect_error("wan eth1 weight 5\nschedule eth1 weight 0 daily 25:00-26:00\n",
+		     "x.conf:2: ", "25:00");
+	expect_error("wan eth1 weight 5\nschedule eth1 weight 1001 daily 01:00-02:00\n",
+		     "x.conf:2: ", "1001");
 }
