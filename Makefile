@@ -21,6 +21,7 @@ ARCH      ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' \
 			-e 's/arm.*/arm/' -e 's/mips.*/mips/' -e 's/riscv64/riscv/')
 CLANG     ?= $(shell command -v clang-16 || command -v clang)
 BPFTOOL   ?= $(shell command -v bpftool || echo /usr/sbin/bpftool)
+LLVM_STRIP ?= $(shell command -v llvm-strip-16 || command -v llvm-strip)
 CC        ?= gcc
 
 ifeq ($(V),1)
@@ -55,6 +56,7 @@ TOOL_SRCS := $(wildcard tests/tools/*.c)
 TOOLS     := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRCS))
 
 .DELETE_ON_ERROR:
+.SECONDARY: $(BPF_OBJS)
 .PHONY: all deps deps-build deps-test test demo bench install uninstall vmlinux clean
 
 all: deps-build $(BUILD)/omr-steer
@@ -69,6 +71,7 @@ deps-test:
 $(BUILD)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) | $(BUILD)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(Q)$(LLVM_STRIP) -g $@	# DWARF only: BTF stays for CO-RE
 
 $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)

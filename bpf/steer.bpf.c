@@ -1,34 +1,449 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * The tc datapath attached to the clsact egress and ingress hooks of every
- * WAN.  Thin entry programs over bpf/lib/: count the packet per WAN, and
- * hand it on unchanged (TC_ACT_UNSPEC lets later filters run).
+ * WAN.  Thin entry programs over bpf/lib/: count the packet per WAN, and,
+ * once the agent turned steering on (steer_cfg.enabled), give each new
+ * TCP/UDP flow a WAN by weight and keep it there (lib/flow.h), translating
+ * flows moved off the WAN their route chose (lib/nat.h).  Everything they
+ * leave alone goes on unchanged with TC_ACT_UNSPEC, so later filters run.
+ *
+ * Egress runs after netfilter POSTROUTING: masquerade has already given a
+ * forwarded packet the routed WAN's address.  A flow moved to another WAN
+ * leaves with that WAN's own address (its port kept unless taken), through
+ * bpf_redirect_neigh() to the WAN's gateway; our program on the target's
+ * egress sees it again (marked in skb->cb) and only counts it there, where
+ * it really leaves.  Ingress gives replies and ICMP errors of translated
+ * flows their original address and port back before conntrack sees them.
+ *
+ * Left alone: non-TCP/UDP, fragments, TCP that does not start with a SYN
+ * while we watch, MPTCP (MP_CAPABLE/MP_JOIN on the SYN: the scheduler owns
+ * subflows), sockets bound to a device or address, packets whose source is
+ * another WAN's address, multicast/broadcast/link-local destinations,
+ * `bypass` rules and connected networks, UDP flows started from outside.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_core_read.h>
 #include "lib/counters.h"
+#include "lib/parse.h"
+#include "lib/flow.h"
+#include "lib/nat.h"
 
-#ifndef TC_ACT_UNSPEC
-#define TC_ACT_UNSPEC (-1)
-#endif
+#define STEER_ASSIGNED	0
+#define STEER_STEERED	1
+#define STEER_ERROR	2
+#define STEER_DROP	3
+
+static __always_inline void count_steer(__u32 wan_idx, int what)
+{
+	struct wan_counters *c = bpf_map_lookup_elem(&wan_counters, &wan_idx);
+
+	if (!c)
+		return;
+	if (what == STEER_ASSIGNED)
+		c->flows_assigned++;
+	else if (what == STEER_STEERED)
+		c->flows_steered++;
+	else if (what == STEER_ERROR)
+		c->steer_errors++;
+	else
+		c->steer_drops++;
+}
+
+/*
+ * Send a packet of a known flow the way its entry says.  The slow paths
+ * below are global functions: the verifier checks each once, on its own,
+ * instead of once per path through the entry programs.
+ */
+__noinline int flow_send(struct __sk_buff *skb, const struct pkt *p,
+			 const struct flow_entry *fe, __u32 routed, __u32 l2)
+{
+	struct steer_wan *w;
+
+	if (!skb || !p || !fe)
+		return TC_ACT_UNSPEC;
+	w = steer_wan_get(fe->wan_idx);
+
+	if (!w || !w->ifindex) {
+		count_steer(routed, STEER_ERROR);
+		return TC_ACT_UNSPEC;
+	}
+	if (fe->flags & FLOW_F_NAT) {
+		int ret = nat_rewrite(skb, p, true, p->key.saddr, fe->addr,
+				      p->key.sport, fe->port);
+
+		if (ret == NAT_UNTOUCHED) {
+			count_steer(routed, STEER_ERROR);
+			return TC_ACT_UNSPEC;
+		}
+		if (ret == NAT_BROKEN) {
+			count_steer(routed, STEER_DROP);
+			return TC_ACT_SHOT;
+		}
+	}
+	if (fe->wan_idx == routed)
+		return TC_ACT_UNSPEC;
+	return nat_redirect(skb, w, p->family, l2);
+}
+
+#define START_NEW	0	/* a flow not in the table (@old NULL) */
+#define START_REOPEN	1	/* a TCP SYN reusing the tuple of a closed connection */
+#define START_MOVE	2	/* a flow whose WAN cannot carry it any more */
+
+/*
+ * Give the flow of @p a WAN (@how: START_*; @old its entry, NULL when new),
+ * write its entries, then send @p.
+ */
+__noinline int flow_start(struct __sk_buff *skb, const struct pkt *p,
+			  const struct flow_entry *old, __u32 routed, __u32 how)
+{
+	bool had_old = old != NULL, moving = old && how == START_MOVE;
+	bool fallback = false, need_nat = false, taken;
+	struct flow_entry fe = {};
+	struct steer_rule *rule;
+	struct steer_wan *cw, *rw;
+	struct steer_cfg *cfg;
+	struct flow_key probe;
+	int chosen = -1;
+	__u32 l2, now;
+
+	if (!skb || !p)
+		return TC_ACT_UNSPEC;
+	cfg = steer_cfg_get();
+	rw = steer_wan_get(routed);
+	if (!cfg || !rw)
+		return TC_ACT_UNSPEC;
+	l2 = !!(rw->flags & STEER_WAN_F_L2);
+	now = cfg->epoch;
+	/* the old translation goes first: its tuple may be the one to take again */
+	if (old)
+		flow_release_xlat(&p->key, old);
+
+	if (!moving) {
+		if (p->proto == IPPROTO_TCP &&
+		    (!tcp_is_syn(p) || tcp_has_mptcp_option(skb, p->l4_off, p->tcp_hlen)))
+			goto leave;
+		if (flow_dst_is_local_scope(p) || flow_socket_is_bound(skb, p))
+			goto leave;
+	}
+	rule = flow_rule(cfg, p);
+	if (rule && rule->action == STEER_RULE_BYPASS)
+		goto leave;
+	if (!moving && flow_src_is_other_wan(p, routed))
+		goto leave;
+
+	if (!had_old && p->proto == IPPROTO_UDP) {
+		/* a reply of a UDP flow that came in from outside stays where it came in */
+		struct flow_entry *in = bpf_map_lookup_elem(&steer_inbound, &p->key);
+
+		if (in) {
+			fe.wan_idx = in->wan_idx;
+			fe.routed_idx = routed;
+			fe.flags = FLOW_F_INBOUND;
+			fe.created_epoch = in->created_epoch;
+			fe.seen_epoch = now;
+			addr_copy(fe.addr, p->key.saddr);
+			fe.port = p->key.sport;
+			bpf_map_delete_elem(&steer_inbound, &p->key);
+			if (bpf_map_update_elem(&steer_flows, &p->key, &fe, BPF_NOEXIST))
+				return TC_ACT_UNSPEC;
+			if (!(steer_up(cfg, p->family) & (1U << (fe.wan_idx & 31))))
+				return TC_ACT_UNSPEC;
+			return flow_send(skb, p, &fe, routed, l2);
+		}
+	}
+
+	if (rule && rule->action == STEER_RULE_PIN &&
+	    (steer_up(cfg, p->family) & (1U << (rule->wan_idx & 31)))) {
+		chosen = rule->wan_idx & 31;
+		fe.flags |= FLOW_F_PINNED;
+	} else {
+		__u32 mask = steer_usable(cfg, p->family, &fallback);
+
+		chosen = flow_choose_wan(mask, fallback);
+	}
+	if (chosen < 0)
+		goto leave;
+	cw = steer_wan_get(chosen);
+	if (!cw || !cw->ifindex)
+		goto leave;
+
+	fe.wan_idx = chosen;
+	fe.routed_idx = routed;
+	fe.seen_epoch = now;
+	fe.created_epoch = now;
+	addr_copy(fe.addr, p->key.saddr);
+	fe.port = p->key.sport;
+	if ((__u32)chosen != routed) {
+		/* leave with the chosen WAN's own address */
+		if (p->family == AF_INET)
+			addr_v4_mapped(fe.addr, cw->addr4);
+		else
+			addr_copy(fe.addr, cw->addr6);
+		need_nat = !addr_eq(fe.addr, p->key.saddr);
+	}
+	/* the tuple we would leave with is a translated flow's: take another port */
+	probe = p->key;
+	addr_copy(probe.saddr, fe.addr);
+	probe.kind = FLOW_KIND_XLAT;
+	taken = bpf_map_lookup_elem(&steer_flows, &probe) != NULL;
+	if (need_nat || taken) {
+		fe.flags |= FLOW_F_NAT;
+		if (flow_claim_xlat(&p->key, &fe, !taken)) {
+			count_steer(routed, STEER_ERROR);
+			goto leave;
+		}
+	}
+	if (bpf_map_update_elem(&steer_flows, &p->key, &fe, had_old ? BPF_ANY : BPF_NOEXIST)) {
+		struct flow_entry *cur;
+
+		flow_release_xlat(&p->key, &fe);
+		/* another CPU started the same flow a moment ago: follow it */
+		cur = had_old ? NULL : bpf_map_lookup_elem(&steer_flows, &p->key);
+		if (cur) {
+			fe = *cur;
+			return flow_send(skb, p, &fe, routed, l2);
+		}
+		count_steer(routed, STEER_ERROR);
+		return TC_ACT_UNSPEC;
+	}
+	flow_count_assigned(chosen);
+	count_steer(chosen, STEER_ASSIGNED);
+	if ((__u32)chosen != routed)
+		count_steer(chosen, STEER_STEERED);
+	return flow_send(skb, p, &fe, routed, l2);
+
+leave:
+	/* no better place: the flow goes back to its route, untranslated */
+	if (had_old)
+		bpf_map_delete_elem(&steer_flows, &p->key);
+	return TC_ACT_UNSPEC;
+}
+
+static __always_inline int steer_egress(struct __sk_buff *skb, const struct steer_cfg *cfg,
+					__u32 routed)
+{
+	struct steer_wan *rw = steer_wan_get(routed);
+	struct flow_entry *fe;
+	struct pkt p;
+	bool l2;
+
+	if (!rw)
+		return TC_ACT_UNSPEC;
+	l2 = rw->flags & STEER_WAN_F_L2;
+	if (parse_packet(skb, l2 ? ETH_HLEN : 0, &p) != PARSE_OK ||
+	    (p.proto != IPPROTO_TCP && p.proto != IPPROTO_UDP))
+		return TC_ACT_UNSPEC;
+
+	fe = bpf_map_lookup_elem(&steer_flows, &p.key);
+	if (fe) {
+		bool reopen = tcp_is_syn(&p) && (fe->flags & FLOW_F_CLOSING);
+		__u32 alive;
+		bool fallback;
+
+		if (!reopen) {
+			/* the fast path: a flow on the WAN its route chose */
+			if (fe->wan_idx == routed && !(fe->flags & FLOW_F_NAT)) {
+				flow_touch(fe, &p, cfg->epoch);
+				return TC_ACT_UNSPEC;
+			}
+			if (fe->flags & (FLOW_F_PINNED | FLOW_F_INBOUND))
+				alive = steer_up(cfg, p.family);
+			else
+				alive = steer_usable(cfg, p.family, &fallback);
+			if (alive & (1U << (fe->wan_idx & 31))) {
+				flow_touch(fe, &p, cfg->epoch);
+				return flow_send(skb, &p, fe, routed, l2);
+			}
+			if (fe->flags & FLOW_F_INBOUND)
+				return TC_ACT_UNSPEC;	/* its WAN is down: nowhere better */
+		}
+		return flow_start(skb, &p, fe, routed, reopen ? START_REOPEN : START_MOVE);
+	}
+	return flow_start(skb, &p, NULL, routed, START_NEW);
+}
+
+/* An ICMP/ICMPv6 error quoting a packet of a translated flow. */
+__noinline int steer_icmp_error(struct __sk_buff *skb, const struct pkt *p, __u32 wan)
+{
+	struct flow_key key = {};
+	struct flow_entry *te;
+	__u32 inner_l3, inner_l4;
+	__u8 type, inner_proto;
+	__be16 ports[2];
+	int ret;
+
+	if (!skb || !p)
+		return TC_ACT_UNSPEC;
+	inner_l3 = p->l4_off + 8;
+	if (bpf_skb_load_bytes(skb, p->l4_off, &type, 1))
+		return TC_ACT_UNSPEC;
+	if (p->family == AF_INET) {
+		struct iphdr ip;
+
+		/* destination unreachable (with fragmentation needed), time exceeded, parameter problem */
+		if (type != 3 && type != 11 && type != 12)
+			return TC_ACT_UNSPEC;
+		if (bpf_skb_load_bytes(skb, inner_l3, &ip, sizeof(ip)) || ip.version != 4 ||
+		    ip.ihl < 5)
+			return TC_ACT_UNSPEC;
+		inner_proto = ip.protocol;
+		inner_l4 = inner_l3 + ip.ihl * 4;
+		addr_v4_mapped(key.saddr, ip.saddr);
+		addr_v4_mapped(key.daddr, ip.daddr);
+	} else {
+		struct ipv6hdr ip6;
+
+		/* destination unreachable, packet too big, time exceeded, parameter problem */
+		if (type < 1 || type > 4)
+			return TC_ACT_UNSPEC;
+		if (bpf_skb_load_bytes(skb, inner_l3, &ip6, sizeof(ip6)) || ip6.version != 6)
+			return TC_ACT_UNSPEC;
+		inner_proto = ip6.nexthdr;
+		inner_l4 = inner_l3 + sizeof(ip6);
+		__builtin_memcpy(key.saddr, &ip6.saddr, 16);
+		__builtin_memcpy(key.daddr, &ip6.daddr, 16);
+	}
+	if (inner_proto != IPPROTO_TCP && inner_proto != IPPROTO_UDP)
+		return TC_ACT_UNSPEC;
+	if (bpf_skb_load_bytes(skb, inner_l4, ports, sizeof(ports)))
+		return TC_ACT_UNSPEC;
+	/* the quoted packet is one we sent: its source is our side */
+	key.sport = ports[0];
+	key.dport = ports[1];
+	key.proto = inner_proto;
+	key.kind = FLOW_KIND_XLAT;
+	te = bpf_map_lookup_elem(&steer_flows, &key);
+	if (!te || !addr_eq(key.saddr, p->key.daddr))
+		return TC_ACT_UNSPEC;
+	ret = nat_icmp_error(skb, p, inner_l3, inner_l4, inner_proto, key.saddr, te->addr,
+			     key.sport, te->port);
+	if (ret == NAT_UNTOUCHED) {
+		count_steer(wan, STEER_ERROR);
+		return TC_ACT_UNSPEC;
+	}
+	if (ret == NAT_BROKEN) {
+		count_steer(wan, STEER_DROP);
+		return TC_ACT_SHOT;
+	}
+	return TC_ACT_UNSPEC;
+}
+
+static __always_inline int steer_ingress(struct __sk_buff *skb, const struct steer_cfg *cfg,
+					 __u32 wan)
+{
+	struct steer_wan *rw = steer_wan_get(wan);
+	__u32 now = cfg->epoch;
+	struct flow_entry *fe;
+	struct flow_key key;
+	struct pkt p;
+	int ret;
+
+	if (!rw)
+		return TC_ACT_UNSPEC;
+	if (parse_packet(skb, (rw->flags & STEER_WAN_F_L2) ? ETH_HLEN : 0, &p) != PARSE_OK)
+		return TC_ACT_UNSPEC;
+	if (p.proto != IPPROTO_TCP && p.proto != IPPROTO_UDP)
+		return steer_icmp_error(skb, &p, wan);
+
+	/* a reply travels the flow backwards: our side is its destination */
+	addr_copy(key.saddr, p.key.daddr);
+	addr_copy(key.daddr, p.key.saddr);
+	key.sport = p.key.dport;
+	key.dport = p.key.sport;
+	key.proto = p.proto;
+	key.kind = FLOW_KIND_XLAT;
+	key.pad[0] = key.pad[1] = 0;
+	fe = bpf_map_lookup_elem(&steer_flows, &key);
+	if (fe) {
+		flow_touch(fe, &p, now);
+		ret = nat_rewrite(skb, &p, false, p.key.daddr, fe->addr, p.key.dport, fe->port);
+		if (ret == NAT_UNTOUCHED)
+			count_steer(wan, STEER_ERROR);
+		if (ret == NAT_BROKEN) {
+			count_steer(wan, STEER_DROP);
+			return TC_ACT_SHOT;
+		}
+		return TC_ACT_UNSPEC;
+	}
+	if (p.proto != IPPROTO_UDP)
+		return TC_ACT_UNSPEC;
+
+	/* UDP: a reply of a flow of ours, or a flow started from outside? */
+	key.kind = FLOW_KIND_ORIG;
+	fe = bpf_map_lookup_elem(&steer_flows, &key);
+	if (fe) {
+		if (fe->seen_epoch != now)
+			fe->seen_epoch = now;
+		return TC_ACT_UNSPEC;
+	}
+	fe = bpf_map_lookup_elem(&steer_inbound, &key);
+	if (fe) {
+		if (fe->seen_epoch != now)
+			fe->seen_epoch = now;
+	} else {
+		struct flow_entry in = {
+			.wan_idx = wan,
+			.routed_idx = wan,
+			.flags = FLOW_F_INBOUND,
+			.seen_epoch = now,
+			.created_epoch = now,
+		};
+
+		bpf_map_update_elem(&steer_inbound, &key, &in, BPF_NOEXIST);
+	}
+	return TC_ACT_UNSPEC;
+}
 
 SEC("tc")
 int omr_egress(struct __sk_buff *skb)
 {
 	__u32 *wan_idx = wan_of_ifindex(skb->ifindex);
+	struct steer_cfg *cfg;
+	int verdict;
 
-	if (wan_idx)
+	if (!wan_idx)
+		return TC_ACT_UNSPEC;
+	cfg = steer_cfg_get();
+	/* redirected here by our program on another WAN: it leaves here */
+	if (!cfg || !cfg->enabled || nat_take_redirect_mark(skb)) {
 		count_tx(*wan_idx, skb->len);
-	return TC_ACT_UNSPEC;
+		return TC_ACT_UNSPEC;
+	}
+	verdict = steer_egress(skb, cfg, *wan_idx);
+	/* a redirected packet is counted on the WAN it leaves by */
+	if (verdict != TC_ACT_REDIRECT)
+		count_tx(*wan_idx, skb->len);
+	return verdict;
 }
 
 SEC("tc")
 int omr_ingress(struct __sk_buff *skb)
 {
 	__u32 *wan_idx = wan_of_ifindex(skb->ifindex);
+	struct steer_cfg *cfg;
+
+	if (!wan_idx)
+		return TC_ACT_UNSPEC;
+	count_rx(*wan_idx, skb->len);
+	cfg = steer_cfg_get();
+	if (!cfg || !cfg->enabled)
+		return TC_ACT_UNSPEC;
+	return steer_ingress(skb, cfg, *wan_idx);
+}
+
+/*
+ * Counting only, as omr_egress was before steering: the baseline of the
+ * per-packet cost benchmark.  Not loaded unless asked for ("?tc").
+ */
+SEC("?tc")
+int omr_count_only(struct __sk_buff *skb)
+{
+	__u32 *wan_idx = wan_of_ifindex(skb->ifindex);
 
 	if (wan_idx)
-		count_rx(*wan_idx, skb->len);
+		count_tx(*wan_idx, skb->len);
 	return TC_ACT_UNSPEC;
 }
 

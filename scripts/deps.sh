@@ -5,7 +5,7 @@ set -eu
 
 build_pkgs="make gcc clang-16 llvm-16 libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config"
 run_pkgs="iproute2 nftables procps util-linux kmod"
-test_pkgs="$run_pkgs iputils-ping bc"
+test_pkgs="$run_pkgs iputils-ping bc jq"
 
 case "${1:-all}" in
 build) want="$build_pkgs" ;;

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -20,10 +21,13 @@
 #include "agent.h"
 #include "config.h"
 #include "datapath.h"
+#include "live.h"
 #include "log.h"
+#include "mptcp.h"
 #include "pidfile.h"
 #include "rates.h"
 #include "wans.h"
+#include "weights.h"
 
 struct agent {
 	const struct agent_opts *opts;
@@ -31,6 +35,9 @@ struct agent {
 	struct datapath dp;
 	struct wan_set wans;
 	struct rate_sample rates[OMR_MAX_WANS];
+	struct live live;		/* health, probes, capacity */
+	struct mptcp_support mptcp;	/* probed at start */
+	int mptcp_mode;			/* enum mptcp_mode in force, < 0: none */
 	int pidfile_fd, signal_fd, timer_fd, link_fd;
 };
 
@@ -97,12 +104,67 @@ static void bump_generation(struct agent *a)
 	datapath_write_meta(&a->dp, &m);
 }
 
-/* Every interval: counters -> rates, published in wan_table for `stats`. */
+/*
+ * Effective weights from configured weights, schedules, health and capacity,
+ * published in wan_table with the state, RTT and capacity behind them.
+ */
+static void update_weights(struct agent *a, bool config_changed)
+{
+	struct weight_input in[OMR_MAX_WANS];
+	bool changed;
+
+	live_inputs(&a->live, &a->wans, &a->cfg, time(NULL), in);
+	changed = weights_update(a->wans.tbl, in);
+	for (__u32 i = 0; i < OMR_MAX_WANS; i++)
+		if (a->wans.tbl[i].flags & OMR_WAN_F_CONFIGURED)
+			datapath_write_wan(&a->dp, i, &a->wans.tbl[i]);
+	if (!changed && !config_changed)
+		return;
+	pr_debug("effective weights changed");
+	if (a->mptcp_mode > MPTCP_MODE_DISABLED) {
+		struct mptcp_wan mw[OMR_MAX_WANS];
+		int n = mptcp_wans_from_table(a->wans.tbl, mw);
+		int ret = mptcp_apply_weights(a->opts->pin_dir, &a->mptcp, mw, n);
+
+		if (ret < 0)
+			pr_warn("MPTCP: cannot set endpoint flags: %s", strerror(-ret));
+		else if (ret > 0)
+			pr_info("MPTCP: %d endpoint flag(s) changed to follow the weights", ret);
+	}
+}
+
+/* MPTCP: our scheduler where the kernel has the hook, else endpoint flags. */
+static void start_mptcp(struct agent *a)
+{
+	char msg[512] = "";
+
+	mptcp_probe(&a->mptcp);
+	a->mptcp_mode = mptcp_start(a->opts->pin_dir, &a->mptcp, a->cfg.mptcp_scheduler,
+				    msg, sizeof(msg));
+	if (a->mptcp_mode < 0) {
+		pr_warn("MPTCP: %s", strerror(-a->mptcp_mode));
+		return;
+	}
+	if (msg[0])
+		pr_warn("MPTCP: %s", msg);
+	pr_info("MPTCP: %s", a->mptcp.reason);
+}
+
+/* Interfaces changed (rtnetlink) or may have: follow them, act at once. */
+static void follow_links(struct agent *a)
+{
+	if (wans_sync(&a->wans) > 0) {
+		live_link(&a->live, &a->wans);
+		update_weights(a, true);	/* endpoints may have moved too */
+	}
+}
+
+/* Every interval: counters -> rates, probes, capacity, weights. */
 static void sample(struct agent *a)
 {
 	__u64 now = monotonic_ns();
 
-	wans_sync(&a->wans);
+	follow_links(a);
 	for (__u32 i = 0; i < OMR_MAX_WANS; i++) {
 		struct wan_entry *e = &a->wans.tbl[i];
 		struct wan_totals t;
@@ -111,13 +173,12 @@ static void sample(struct agent *a)
 			a->rates[i].valid = false;
 			continue;
 		}
-		if (datapath_read_totals(&a->dp, i, &t))
-			continue;
-		if (rates_update(&a->rates[i], &t, now, &e->tx_bps, &e->rx_bps)) {
+		if (!datapath_read_totals(&a->dp, i, &t) &&
+		    rates_update(&a->rates[i], &t, now, &e->tx_bps, &e->rx_bps))
 			e->rate_stamp_ns = now;
-			datapath_write_wan(&a->dp, i, e);
-		}
 	}
+	live_tick(&a->live, &a->wans, &a->cfg, now);
+	update_weights(a, false);
 }
 
 static void reload(struct agent *a)
@@ -133,10 +194,16 @@ static void reload(struct agent *a)
 		       a->opts->config_path, err);
 		return;
 	}
+	bool sched_changed = next.mptcp_scheduler != a->cfg.mptcp_scheduler;
+
 	a->cfg = next;
 	ret = wans_apply_config(&a->wans, &a->cfg);
 	if (ret)
 		pr_err("reload: applying %s: %s", a->opts->config_path, strerror(-ret));
+	live_configure(&a->live, &a->wans, &a->cfg);
+	if (sched_changed)
+		start_mptcp(a);
+	update_weights(a, true);
 	bump_generation(a);
 	if (a->cfg.interval_ms != old_interval)
 		arm_timer(a->timer_fd, a->cfg.interval_ms);
@@ -220,6 +287,9 @@ static int setup(struct agent *a)
 		pr_err("applying %s: %s", a->opts->config_path, strerror(-ret));
 		return 1;
 	}
+	live_configure(&a->live, &a->wans, &a->cfg);
+	start_mptcp(a);
+	update_weights(a, true);
 	bump_generation(a);
 
 	a->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
@@ -247,22 +317,27 @@ static int setup(struct agent *a)
 	return 0;
 }
 
+enum { PFD_SIGNAL, PFD_TIMER, PFD_LINK, PFD_PROBES };
+
 static int loop(struct agent *a)
 {
-	struct pollfd pfd[3] = {
-		{ .fd = a->signal_fd, .events = POLLIN },
-		{ .fd = a->timer_fd, .events = POLLIN },
-		{ .fd = a->link_fd, .events = POLLIN },
-	};
+	struct pollfd pfd[PFD_PROBES + OMR_MAX_WANS];
+	int probe_slot[OMR_MAX_WANS];
 
+	pfd[PFD_SIGNAL] = (struct pollfd){ .fd = a->signal_fd, .events = POLLIN };
+	pfd[PFD_TIMER] = (struct pollfd){ .fd = a->timer_fd, .events = POLLIN };
+	pfd[PFD_LINK] = (struct pollfd){ .fd = a->link_fd, .events = POLLIN };	/* -1: ignored */
 	for (;;) {
-		if (poll(pfd, a->link_fd >= 0 ? 3 : 2, -1) < 0) {
+		int n_probes = live_pollfds(&a->live, pfd + PFD_PROBES, probe_slot, OMR_MAX_WANS);
+		bool health_changed = false;
+
+		if (poll(pfd, PFD_PROBES + n_probes, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			pr_err("poll: %s", strerror(errno));
 			return 1;
 		}
-		if (pfd[0].revents & POLLIN) {
+		if (pfd[PFD_SIGNAL].revents & POLLIN) {
 			struct signalfd_siginfo si;
 
 			if (read(a->signal_fd, &si, sizeof(si)) == sizeof(si)) {
@@ -272,16 +347,23 @@ static int loop(struct agent *a)
 					return 0;
 			}
 		}
-		if (pfd[1].revents & POLLIN) {
+		if (pfd[PFD_TIMER].revents & POLLIN) {
 			__u64 expirations;
 
 			if (read(a->timer_fd, &expirations, sizeof(expirations)) > 0)
 				sample(a);
 		}
-		if (a->link_fd >= 0 && (pfd[2].revents & POLLIN)) {
+		if (pfd[PFD_LINK].revents & POLLIN) {
 			drain(a->link_fd);
-			wans_sync(&a->wans);
+			follow_links(a);
 		}
+		/* a probe answer that flips a WAN's health acts now, not next tick */
+		for (int i = 0; i < n_probes; i++)
+			if (pfd[PFD_PROBES + i].revents)
+				health_changed |= live_probe_ready(&a->live, probe_slot[i],
+								   monotonic_ns());
+		if (health_changed)
+			update_weights(a, false);
 	}
 }
 
@@ -293,6 +375,8 @@ int agent_run(const struct agent_opts *o)
 
 	memset(&a, 0, sizeof(a));
 	a.opts = o;
+	a.mptcp_mode = -1;
+	live_init(&a.live);
 	a.pidfile_fd = a.signal_fd = a.timer_fd = a.link_fd = -1;
 	datapath_init(&a.dp, o->pin_dir);
 
@@ -313,6 +397,7 @@ int agent_run(const struct agent_opts *o)
 		unlink(o->pidfile);
 		pr_info("stopped; the datapath stays attached ('omr-steer unload' removes it)");
 	}
+	live_close(&a.live);
 	datapath_close(&a.dp);
 	return ret;
 }

@@ -30,7 +30,11 @@ static const char *wan_state(const struct wan_entry *e)
 		return "missing";
 	if (!(e->flags & OMR_WAN_F_ATTACHED))
 		return "detached";
-	return e->flags & OMR_WAN_F_UP ? "up" : "down";
+	switch (e->state) {
+	case OMR_WAN_STATE_UP: return "up";
+	case OMR_WAN_STATE_DEGRADED: return "degraded";
+	default: return "down";
+	}
 }
 
 /* The configured WANs, with totals; rates from the agent if it is alive and recent. */
@@ -82,22 +86,25 @@ static void print_json(const struct stats_row *rows, int n, __u64 total)
 			printf("%s", weight_str(r->e.weight, w, sizeof(w)));
 		printf(", \"tx_bytes\": %llu, \"rx_bytes\": %llu, \"tx_packets\": %llu, "
 		       "\"rx_packets\": %llu, \"tx_bps\": %llu, \"rx_bps\": %llu, "
-		       "\"effective_weight\": %u, \"state\": \"%s\", \"share\": %.4f}",
+		       "\"effective_weight\": %u, \"state\": \"%s\", \"share\": %.4f, "
+		       "\"flows\": %llu, \"capacity_bps\": %llu, \"rtt_us\": %u}",
 		       (unsigned long long)r->t.tx_bytes, (unsigned long long)r->t.rx_bytes,
 		       (unsigned long long)r->t.tx_packets, (unsigned long long)r->t.rx_packets,
 		       (unsigned long long)r->tx_bps, (unsigned long long)r->rx_bps,
-		       r->e.effective_weight, wan_state(&r->e), share_of(r, total));
+		       r->e.effective_weight, wan_state(&r->e), share_of(r, total),
+		       (unsigned long long)r->e.flows, (unsigned long long)r->e.capacity_bps,
+		       r->e.rtt_us);
 	}
 	printf("]}\n");
 }
 
-#define NCOLS 11
+#define NCOLS 13
 
 static void print_table(const struct stats_row *rows, int n, __u64 total)
 {
 	static const char *const head[NCOLS] = {
 		"WAN", "IFINDEX", "STATE", "WEIGHT", "TX BYTES", "RX BYTES",
-		"TX PKTS", "RX PKTS", "TX RATE", "RX RATE", "SHARE",
+		"TX PKTS", "RX PKTS", "TX RATE", "RX RATE", "SHARE", "CAPACITY", "RTT",
 	};
 	char cell[OMR_MAX_WANS][NCOLS][24];
 	int width[NCOLS];
@@ -123,6 +130,14 @@ static void print_table(const struct stats_row *rows, int n, __u64 total)
 		fmt_bps(r->tx_bps, cell[i][8], 24);
 		fmt_bps(r->rx_bps, cell[i][9], 24);
 		snprintf(cell[i][10], 24, "%.1f%%", 100.0 * share_of(r, total));
+		if (r->e.capacity_bps)
+			fmt_bps(r->e.capacity_bps, cell[i][11], 24);
+		else
+			snprintf(cell[i][11], 24, "-");
+		if (r->e.rtt_us)
+			snprintf(cell[i][12], 24, "%.1f ms", r->e.rtt_us / 1000.0);
+		else
+			snprintf(cell[i][12], 24, "-");
 		for (int c = 0; c < NCOLS; c++)
 			if ((int)strlen(cell[i][c]) > width[c])
 				width[c] = (int)strlen(cell[i][c]);

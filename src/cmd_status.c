@@ -6,6 +6,8 @@
 #include "cli.h"
 #include "datapath.h"
 #include "log.h"
+#include <linux/mptcp.h>
+#include "mptcp.h"
 #include "output.h"
 #include "rates.h"
 #include "tc.h"
@@ -22,6 +24,30 @@ static const char *attach_state(const struct wan_entry *e)
 	if (eg && in)
 		return "attached";
 	return eg || in ? "partly attached" : "not attached";
+}
+
+/* The MPTCP mode recorded by the agent, and why (plain words). */
+static void print_mptcp(const struct cli_opts *o)
+{
+	static struct mptcp_status st;
+
+	memset(&st, 0, sizeof(st));
+	mptcp_status(o->pin_dir, &st);
+	if (o->json) {
+		printf("], \"mptcp\": {\"mode\": ");
+		json_string(stdout, mptcp_mode_name(st.mode));
+		printf(", \"reason\": ");
+		json_string(stdout, st.sup.reason);
+		printf(", \"scheduler_registered\": %s, \"managed_endpoints\": %d}",
+		       st.scheduler_registered ? "true" : "false", st.n_managed);
+		return;
+	}
+	printf("mptcp:     %s\n           %s\n", mptcp_mode_name(st.mode), st.sup.reason);
+	for (int i = 0; i < st.n_managed; i++)
+		printf("           endpoint id %u: backup %s now (originally %s)\n",
+		       st.managed[i].endpoint.id,
+		       st.managed[i].endpoint.flags & MPTCP_PM_ADDR_FLAG_BACKUP ? "on" : "off",
+		       st.managed[i].original_flags & MPTCP_PM_ADDR_FLAG_BACKUP ? "on" : "off");
 }
 
 int cmd_status(const struct cli_opts *o)
@@ -82,8 +108,9 @@ int cmd_status(const struct cli_opts *o)
 		}
 		n++;
 	}
+	print_mptcp(o);
 	if (o->json)
-		printf("]}\n");
+		printf("}\n");
 	datapath_close(&dp);
 	return EXIT_OK;
 }

@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "datapath.h"
 #include "log.h"
+#include "mptcp.h"
 #include "pidfile.h"
 #include "wans.h"
 
@@ -61,6 +62,10 @@ int cmd_unload(const struct cli_opts *o)
 		pr_warn("%s holds no complete omr-steer datapath (%s); removing what is there",
 			o->pin_dir, strerror(-err));
 	}
+	/* before the pins go: they hold what to restore (flags, scheduler) */
+	err = mptcp_restore(o->pin_dir);
+	if (err)
+		pr_warn("MPTCP: could not restore everything: %s", strerror(-err));
 	err = datapath_unpin_all(o->pin_dir);
 	if (err) {
 		pr_err("cannot remove %s: %s", o->pin_dir, strerror(-err));

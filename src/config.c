@@ -525,6 +525,17 @@ static int kw_interval(struct parse_ctx *ctx, int argc, char **argv)
 	return rc;
 }
 
+static int kw_mptcp_scheduler(struct parse_ctx *ctx, int argc, char **argv)
+{
+	if (argc != 2 || (strcmp(argv[1], "yes") && strcmp(argv[1], "no"))) {
+		config_error(ctx, "mptcp-scheduler takes yes or no (use omr-steer's MPTCP "
+			     "scheduler where the kernel has the hook)");
+		return -EINVAL;
+	}
+	ctx->cfg->mptcp_scheduler = !strcmp(argv[1], "yes");
+	return 0;
+}
+
 static int kw_wan(struct parse_ctx *ctx, int argc, char **argv)
 {
 	bool seen[ARRAY_SIZE(wan_options)] = { false };
@@ -620,6 +631,7 @@ static const struct config_keyword config_keywords[] = {
 	{ "interval", true,  kw_interval },
 	{ "wan",      false, kw_wan },
 	{ "schedule", false, kw_schedule },
+	{ "mptcp-scheduler", true, kw_mptcp_scheduler },
 };
 
 static void parse_statement(struct parse_ctx *ctx, char *line)
@@ -673,6 +685,7 @@ int config_parse(const char *path, const char *buf, size_t len,
 	memset(cfg, 0, sizeof(*cfg));
 	snprintf(cfg->path, sizeof(cfg->path), "%s", ctx.path);
 	cfg->interval_ms = CONFIG_INTERVAL_DEFAULT_MS;
+	cfg->mptcp_scheduler = true;
 
 	if (len > CONFIG_MAX_FILE_SIZE) {
 		config_error(&ctx, "too big (more than %d bytes): not a weight file?",

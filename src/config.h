@@ -33,6 +33,7 @@ struct wan_config {
 struct steer_config {
 	char path[4096];		/* the file it came from */
 	__u32 interval_ms;		/* "interval" (seconds, decimals allowed) */
+	bool mptcp_scheduler;		/* "mptcp-scheduler yes|no" (default yes) */
 	int n_wans;
 	struct wan_config wans[OMR_MAX_WANS];
 	int n_schedules;

@@ -126,7 +126,6 @@ int wans_apply_config(struct wan_set *ws, const struct steer_config *cfg)
 		ws->tbl[idx].weight = wc->weight;
 	}
 	err = wans_sync(ws);
-	weights_update(ws->tbl);
 	write_all(ws);
 	for (int w = 0; w < cfg->n_wans; w++) {
 		int idx = wans_find(ws, cfg->wans[w].name);
@@ -235,10 +234,8 @@ int wans_sync(struct wan_set *ws)
 		if (sync_one(ws, i))
 			changed++;
 	}
-	if (changed) {
-		weights_update(ws->tbl);
+	if (changed)
 		write_all(ws);
-	}
 	return changed;
 }
 

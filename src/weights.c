@@ -11,29 +11,34 @@ const char *weight_str(__u32 weight, char *buf, size_t len)
 	return buf;
 }
 
-void weights_update(struct wan_entry tbl[OMR_MAX_WANS])
+bool weights_update(struct wan_entry tbl[OMR_MAX_WANS], const struct weight_input in[OMR_MAX_WANS])
 {
-	__u32 sum = 0, n = 0, auto_weight;
+	__u32 sum = 0, n = 0, fallback;
+	bool changed = false;
 
 	for (int i = 0; i < OMR_MAX_WANS; i++) {
-		if (!(tbl[i].flags & OMR_WAN_F_CONFIGURED) || tbl[i].weight == OMR_WEIGHT_AUTO ||
-		    !tbl[i].weight)
+		if (!(tbl[i].flags & OMR_WAN_F_CONFIGURED) || in[i].base == OMR_WEIGHT_AUTO ||
+		    !in[i].base)
 			continue;
-		sum += tbl[i].weight;
+		sum += in[i].base;
 		n++;
 	}
-	auto_weight = n ? (sum + n / 2) / n : 1;
+	fallback = n ? (sum + n / 2) / n : 1;
 
 	for (int i = 0; i < OMR_MAX_WANS; i++) {
 		struct wan_entry *e = &tbl[i];
+		__u32 w;
 
 		if (!(e->flags & OMR_WAN_F_CONFIGURED))
 			continue;
-		if (!(e->flags & OMR_WAN_F_PRESENT) || !(e->flags & OMR_WAN_F_UP))
-			e->effective_weight = 0;
-		else if (e->weight == OMR_WEIGHT_AUTO)
-			e->effective_weight = auto_weight;
+		if (!in[i].usable)
+			w = 0;
+		else if (in[i].base != OMR_WEIGHT_AUTO)
+			w = in[i].base;
 		else
-			e->effective_weight = e->weight;
+			w = in[i].auto_weight ? in[i].auto_weight : fallback;
+		changed |= e->effective_weight != w;
+		e->effective_weight = w;
 	}
+	return changed;
 }

@@ -37,4 +37,80 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } omr_meta SEC(".maps");
 
+/* MPTCP: read by the scheduler (wan_addr) or only by user space (the rest). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, OMR_MAX_WAN_ADDRS);
+	__type(key, struct wan_addr);
+	__type(value, __u32);			/* wan_idx */
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} wan_addr SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, OMR_MAX_MPTCP_ENDPOINTS);
+	__type(key, __u32);			/* endpoint id */
+	__type(value, struct mptcp_endp_saved);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} mptcp_endp SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct mptcp_state);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} mptcp_state SEC(".maps");
+
+/* Flow steering: see include/omr_steer_abi.h and bpf/lib/flow.h. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, OMR_STEER_FLOWS_DEFAULT);	/* `flows N`: set before load */
+	__type(key, struct flow_key);
+	__type(value, struct flow_entry);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} steer_flows SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct steer_cfg);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} steer_cfg SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, OMR_MAX_WANS);
+	__type(key, __u32);
+	__type(value, struct steer_wan);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} steer_wan SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct steer_load);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} steer_load SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, OMR_STEER_MAX_RULES);
+	__type(key, struct steer_rule_key);
+	__type(value, struct steer_rule);
+	__uint(map_flags, BPF_F_NO_PREALLOC);	/* required for LPM tries */
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} steer_rules SEC(".maps");
+
+/* Kept apart so that a flood of packets from outside cannot push steered flows out. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, OMR_STEER_INBOUND_DEFAULT);
+	__type(key, struct flow_key);
+	__type(value, struct flow_entry);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} steer_inbound SEC(".maps");
+
 #endif

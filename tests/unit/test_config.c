@@ -177,7 +177,7 @@ TEST(config_weight_bad)
 TEST(config_unknown_keyword)
 {
 	expect_error("wan eth1 weight 1\n\nwan0 eth1 weight 5\n", "x.conf:3: ", "unknown keyword");
-	ASSERT_STREQ(err, "x.conf:3: unknown keyword 'wan0' (expected interval, wan, schedule)", "message");
+	ASSERT_STREQ(err, "x.conf:3: unknown keyword 'wan0' (expected interval, wan, schedule, mptcp-scheduler)", "message");
 	expect_error("WAN eth1 weight 1\nwan eth2 weight 1\n", "x.conf:1: ", "'WAN'");
 }
 
@@ -690,4 +690,15 @@ TEST(config_schedules)
 		     "x.conf:2: ", "25:00");
 	expect_error("wan eth1 weight 5\nschedule eth1 weight 1001 daily 01:00-02:00\n",
 		     "x.conf:2: ", "1001");
+}
+
+TEST(config_mptcp_scheduler)
+{
+	ASSERT_EQ(parse("wan eth1 weight 1\n"), 0, err);
+	ASSERT_TRUE(cfg.mptcp_scheduler, "default: yes where the kernel has the hook");
+	ASSERT_EQ(parse("mptcp-scheduler no\nwan eth1 weight 1\n"), 0, err);
+	ASSERT_FALSE(cfg.mptcp_scheduler, "no");
+	expect_error("mptcp-scheduler maybe\nwan eth1 weight 1\n", "x.conf:1: ", "yes or no");
+	expect_error("mptcp-scheduler no\nmptcp-scheduler yes\nwan eth1 weight 1\n",
+		     "x.conf:2: ", "already set on line 1");
 }

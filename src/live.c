@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include "live.h"
+#include "log.h"
+#include "schedule.h"
+
+void live_init(struct live *l)
+{
+	memset(l, 0, sizeof(*l));
+	for (int i = 0; i < OMR_MAX_WANS; i++)
+		l->wan[i].probe.fd = -1;
+	capacity_init(&l->cap, NULL);
+}
+
+static void close_probe(struct wan_live *w)
+{
+	if (w->probing)
+		probe_close(&w->probe);
+	w->probing = false;
+	w->probe_ifindex = 0;
+}
+
+void live_close(struct live *l)
+{
+	for (int i = 0; i < OMR_MAX_WANS; i++)
+		close_probe(&l->wan[i]);
+}
+
+static void open_probe(struct wan_live *w, const struct wan_entry *e, const struct wan_config *wc,
+		       __u64 interval_ns)
+{
+	/* expire before the next tick, so every tick counts one probe */
+	__u64 timeout = interval_ns * 9 / 10;
+	int err;
+
+	if (timeout > PROBE_DEFAULT_TIMEOUT_NS)
+		timeout = PROBE_DEFAULT_TIMEOUT_NS;
+	close_probe(w);
+	if (!wc || !wc->has_probe || !e->ifindex)
+		return;
+	err = probe_open(&w->probe, e->name, NULL, 0, &wc->probe, timeout, 0);
+	if (err) {
+		pr_warn("wan %s: cannot open its probe: %s", e->name, strerror(-err));
+		return;
+	}
+	w->probing = true;
+	w->probe_ifindex = e->ifindex;
+}
+
+void live_configure(struct live *l, const struct wan_set *ws, const struct steer_config *cfg)
+{
+	l->interval_ns = (__u64)cfg->interval_ms * 1000000ULL;
+	for (int i = 0; i < OMR_MAX_WANS; i++) {
+		const struct wan_entry *e = &ws->tbl[i];
+		struct wan_live *w = &l->wan[i];
+		const struct wan_config *wc;
+
+		if (!(e->flags & OMR_WAN_F_CONFIGURED)) {
+			if (w->name[0]) {
+				close_probe(w);
+				capacity_forget(&l->cap, i);
+				memset(w->name, 0, sizeof(w->name));
+			}
+			continue;
+		}
+		wc = config_find_wan(cfg, e->name);
+		if (strncmp(w->name, e->name, OMR_IFNAMSIZ)) {
+			/* a new WAN in this slot: no history */
+			close_probe(w);
+			capacity_forget(&l->cap, i);
+			memset(w, 0, sizeof(*w));
+			w->probe.fd = -1;
+			snprintf(w->name, sizeof(w->name), "%s", e->name);
+		}
+		health_init(&w->health, NULL, wc && wc->has_probe);
+		health_link(&w->health, e->flags & OMR_WAN_F_UP, true);
+		open_probe(w, e, wc, l->interval_ns);
+	}
+}
+
+static bool log_transition(const struct wan_live *w, enum health_state before, const char *why)
+{
+	enum health_state now = health_state(&w->health);
+
+	if (now != before)
+		pr_info("wan %s: %s -> %s (%s)", w->name, health_state_name(before),
+			health_state_name(now), why);
+	return now != before;
+}
+
+bool live_link(struct live *l, const struct wan_set *ws)
+{
+	bool changed = false;
+
+	for (int i = 0; i < OMR_MAX_WANS; i++) {
+		const struct wan_entry *e = &ws->tbl[i];
+		struct wan_live *w = &l->wan[i];
+
+		if (!(e->flags & OMR_WAN_F_CONFIGURED))
+			continue;
+		enum health_state before = health_state(&w->health);
+		bool up = (e->flags & OMR_WAN_F_PRESENT) && (e->flags & OMR_WAN_F_UP);
+
+		health_link(&w->health, up, true);
+		changed |= log_transition(w, before, up ? "link up" : "link down");
+	}
+	return changed;
+}
+
+static bool tick_probe(struct wan_live *w, const struct wan_entry *e, const struct wan_config *wc,
+		       __u64 interval_ns, __u64 now)
+{
+	enum health_state before = health_state(&w->health);
+	int err;
+
+	/* the probe is bound to an ifindex: follow a recreated interface */
+	if (wc && wc->has_probe && e->ifindex && (!w->probing || w->probe_ifindex != e->ifindex))
+		open_probe(w, e, wc, interval_ns);
+	if (!w->probing)
+		return false;
+	if (probe_check_timeout(&w->probe, now) == -ETIMEDOUT)
+		health_probe(&w->health, false, 0);
+	err = probe_send(&w->probe, now);
+	if (err && err != -EBUSY)
+		health_probe(&w->health, false, 0);
+	return log_transition(w, before, "probe unanswered");
+}
+
+bool live_tick(struct live *l, const struct wan_set *ws, const struct steer_config *cfg,
+	       __u64 now)
+{
+	struct capacity_sample samples[OMR_MAX_WANS];
+	bool changed = false;
+
+	memset(samples, 0, sizeof(samples));
+	for (int i = 0; i < OMR_MAX_WANS; i++) {
+		const struct wan_entry *e = &ws->tbl[i];
+		struct wan_live *w = &l->wan[i];
+		const struct wan_config *wc;
+		struct wan_totals t;
+
+		if (!(e->flags & OMR_WAN_F_CONFIGURED))
+			continue;
+		wc = config_find_wan(cfg, e->name);
+		changed |= tick_probe(w, e, wc, l->interval_ns, now);
+
+		samples[i].up = (e->flags & OMR_WAN_F_PRESENT) && health_usable(&w->health);
+		samples[i].auto_weight = e->weight == OMR_WEIGHT_AUTO;
+		samples[i].busy = health_queue_building(&w->health) ? CAPACITY_BUSY_YES
+								    : CAPACITY_BUSY_UNKNOWN;
+		if (wc) {
+			samples[i].min_bps = wc->min_bps;
+			samples[i].max_bps = wc->max_bps;
+		}
+		if (datapath_read_totals(ws->dp, i, &t))
+			continue;
+		if (w->last_ns && t.tx_bytes >= w->last.tx_bytes && t.rx_bytes >= w->last.rx_bytes) {
+			samples[i].tx_bytes = t.tx_bytes - w->last.tx_bytes;
+			samples[i].rx_bytes = t.rx_bytes - w->last.rx_bytes;
+			samples[i].interval_ns = now - w->last_ns;
+		}
+		w->last = t;
+		w->last_ns = now;
+	}
+	changed |= capacity_update(&l->cap, samples, OMR_MAX_WANS) > 0;
+	return changed;
+}
+
+int live_pollfds(const struct live *l, struct pollfd *pfd, int *slot, int max)
+{
+	int n = 0;
+
+	for (int i = 0; i < OMR_MAX_WANS && n < max; i++) {
+		const struct wan_live *w = &l->wan[i];
+
+		if (!w->probing || probe_fd(&w->probe) < 0)
+			continue;
+		pfd[n].fd = probe_fd(&w->probe);
+		pfd[n].events = probe_events(&w->probe);
+		pfd[n].revents = 0;
+		slot[n++] = i;
+	}
+	return n;
+}
+
+bool live_probe_ready(struct live *l, int slot, __u64 now)
+{
+	struct wan_live *w = &l->wan[slot];
+	__u32 rtt = 0;
+	int ret;
+
+	if (!w->probing)
+		return false;
+	enum health_state before = health_state(&w->health);
+
+	ret = probe_handle_ready(&w->probe, now, &rtt);
+	if (ret == 0)
+		return false;
+	health_probe(&w->health, ret > 0, rtt);
+	return log_transition(w, before, ret > 0 ? "probe answers" : "probe failed");
+}
+
+void live_inputs(const struct live *l, struct wan_set *ws, const struct steer_config *cfg,
+		 time_t now, struct weight_input in[OMR_MAX_WANS])
+{
+	struct tm local;
+
+	localtime_r(&now, &local);
+	memset(in, 0, sizeof(*in) * OMR_MAX_WANS);
+	for (int i = 0; i < OMR_MAX_WANS; i++) {
+		struct wan_entry *e = &ws->tbl[i];
+		const struct wan_live *w = &l->wan[i];
+
+		if (!(e->flags & OMR_WAN_F_CONFIGURED))
+			continue;
+		in[i].base = schedule_weight_at(cfg->schedules, cfg->n_schedules, e->name, &local,
+						e->weight);
+		in[i].usable = (e->flags & OMR_WAN_F_PRESENT) && health_usable(&w->health);
+		in[i].auto_weight = capacity_weight(&l->cap, i);
+		e->state = in[i].usable ? health_state(&w->health) : OMR_WAN_STATE_DOWN;
+		e->rtt_us = health_srtt_us(&w->health);
+		e->capacity_bps = capacity_bps(&l->cap, i);
+	}
+}

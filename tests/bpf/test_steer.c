@@ -1,0 +1,1240 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Flow steering checked in the kernel with BPF_PROG_TEST_RUN: crafted
+ * IPv4/IPv6 TCP/UDP packets through the egress and ingress programs.  Every
+ * expected packet is built from scratch by this file, checksums computed
+ * here, and compared with what the program made of the original byte by
+ * byte.  The maps are the program's own (unpinned): a test never touches a
+ * running agent.
+ *
+ * Under test_run bpf_redirect_neigh() only records the target and returns
+ * TC_ACT_REDIRECT (7): no packet leaves, so a redirect is checked through
+ * the verdict, the rewritten bytes and the mark left in skb->cb.
+ *
+ * The lab: the test's packets "leave" by ifindex 1 (loopback, the device
+ * test_run uses), mapped to whichever WAN a test plays:
+ *   wan 0 "wan1": 10.77.1.2, fd00:77:1::2, gateway 10.77.1.1 / fe80::1
+ *   wan 1 "wan2": 10.77.2.2, fd00:77:2::2, gateway 10.77.2.1 / fe80::2
+ *   wan 2 "wan3": 10.77.3.2, fd00:77:3::2, weight 0 or down as a test needs
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/icmp.h>
+#include <linux/icmpv6.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/pkt_cls.h>
+#include <linux/tcp.h>
+#include <linux/udp.h>
+#include "prog_test.h"
+#include "test.h"
+
+#define LO_IFINDEX	1
+#define WAN2_IFINDEX	4242	/* a redirect target is only recorded under test_run */
+#define WAN3_IFINDEX	4243
+#define SERVER4		"198.51.100.10"
+#define SERVER6		"2001:db8:100::10"
+#define CB_MARK0	0x6f6d7273U
+#define CB_MARK1	0x74656572U
+
+static const char *const wan_addr4[] = { "10.77.1.2", "10.77.2.2", "10.77.3.2" };
+static const char *const wan_addr6[] = { "fd00:77:1::2", "fd00:77:2::2", "fd00:77:3::2" };
+static const char *const wan_gw4[] = { "10.77.1.1", "10.77.2.1", "10.77.3.1" };
+static const char *const wan_gw6[] = { "fe80::1", "fe80::2", "fe80::3" };
+static const __u32 wan_ifindexes[] = { LO_IFINDEX, WAN2_IFINDEX, WAN3_IFINDEX };
+
+struct lab {
+	struct steer_bpf *skel;
+	int egress, ingress;
+	int flows, cfg, wans, ifindex, rules, inbound, load;
+	struct steer_cfg c;
+};
+
+/* ---- packets ----------------------------------------------------------------- */
+
+struct spec {
+	int family;			/* AF_INET, AF_INET6 */
+	int proto;			/* IPPROTO_TCP, IPPROTO_UDP */
+	const char *src, *dst;
+	__u16 sport, dport;
+	__u8 tcp_flags;			/* TCP_FLAG_* bits of byte 13 */
+	const __u8 *tcp_opts;		/* a multiple of 4 bytes */
+	int tcp_opts_len;
+	int payload;
+	bool udp_no_csum;		/* IPv4 UDP without checksum */
+};
+
+#define F_FIN 0x01
+#define F_SYN 0x02
+#define F_RST 0x04
+#define F_PSH 0x08
+#define F_ACK 0x10
+
+static __u32 sum16(const void *data, size_t len, __u32 sum)
+{
+	const __u8 *p = data;
+
+	for (size_t i = 0; i + 1 < len; i += 2)
+		sum += (p[i] << 8) | p[i + 1];
+	if (len & 1)
+		sum += p[len - 1] << 8;
+	return sum;
+}
+
+static __u16 fold(__u32 sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (__u16)~sum;
+}
+
+/* The TCP/UDP/ICMPv6 checksum over a pseudo-header and @len bytes at @l4. */
+static __u16 l4_csum(int family, const void *saddr, const void *daddr, int proto,
+		     const void *l4, size_t len)
+{
+	__u32 sum = 0;
+
+	if (family == AF_INET) {
+		sum = sum16(saddr, 4, sum);
+		sum = sum16(daddr, 4, sum);
+	} else {
+		sum = sum16(saddr, 16, sum);
+		sum = sum16(daddr, 16, sum);
+	}
+	sum += proto;
+	sum += (__u32)len;
+	return fold(sum16(l4, len, sum));
+}
+
+static void pton(int family, const char *s, void *dst)
+{
+	if (inet_pton(family, s, dst) != 1) {
+		fprintf(stderr, "bad address %s\n", s);
+		abort();
+	}
+}
+
+/* An IP packet (no link-layer header) as @s says, checksums right. */
+static __u32 build_ip(unsigned char *buf, const struct spec *s)
+{
+	__u32 l3len = s->family == AF_INET ? sizeof(struct iphdr) : sizeof(struct ipv6hdr);
+	__u32 l4len = s->proto == IPPROTO_TCP ? sizeof(struct tcphdr) + s->tcp_opts_len
+					      : sizeof(struct udphdr);
+	unsigned char *l4 = buf + l3len;
+	__u32 len = l3len + l4len + s->payload;
+	unsigned char saddr[16], daddr[16];
+
+	memset(buf, 0, len);
+	pton(s->family, s->src, saddr);
+	pton(s->family, s->dst, daddr);
+	for (int i = 0; i < s->payload; i++)
+		l4[l4len + i] = (unsigned char)(i * 13 + 7);
+	if (s->proto == IPPROTO_TCP) {
+		struct tcphdr *th = (void *)l4;
+
+		th->source = htons(s->sport);
+		th->dest = htons(s->dport);
+		th->seq = htonl(0x01020304);
+		th->ack_seq = (s->tcp_flags & F_ACK) ? htonl(0x0a0b0c0d) : 0;
+		th->doff = l4len / 4;
+		l4[13] = s->tcp_flags;
+		th->window = htons(64240);
+		if (s->tcp_opts_len)
+			memcpy(l4 + sizeof(*th), s->tcp_opts, s->tcp_opts_len);
+		th->check = htons(l4_csum(s->family, saddr, daddr, IPPROTO_TCP, l4,
+					  l4len + s->payload));
+	} else {
+		struct udphdr *uh = (void *)l4;
+		__u16 c;
+
+		uh->source = htons(s->sport);
+		uh->dest = htons(s->dport);
+		uh->len = htons(l4len + s->payload);
+		c = l4_csum(s->family, saddr, daddr, IPPROTO_UDP, l4, l4len + s->payload);
+		uh->check = s->udp_no_csum ? 0 : htons(c ? c : 0xffff);
+	}
+	if (s->family == AF_INET) {
+		struct iphdr *ip = (void *)buf;
+
+		ip->version = 4;
+		ip->ihl = 5;
+		ip->tot_len = htons(len);
+		ip->id = htons(0x1234);
+		ip->frag_off = htons(0x4000);	/* DF */
+		ip->ttl = 63;
+		ip->protocol = s->proto;
+		memcpy(&ip->saddr, saddr, 4);
+		memcpy(&ip->daddr, daddr, 4);
+		ip->check = htons(fold(sum16(ip, sizeof(*ip), 0)));
+	} else {
+		struct ipv6hdr *ip6 = (void *)buf;
+
+		ip6->version = 6;
+		ip6->payload_len = htons(l4len + s->payload);
+		ip6->nexthdr = s->proto;
+		ip6->hop_limit = 63;
+		memcpy(&ip6->saddr, saddr, 16);
+		memcpy(&ip6->daddr, daddr, 16);
+	}
+	return len;
+}
+
+static __u32 add_eth(unsigned char *frame, const unsigned char *ip, __u32 len, int family)
+{
+	struct ethhdr *eth = (void *)frame;
+
+	memcpy(eth->h_dest, "\x02\x00\x00\x00\x01\x01", ETH_ALEN);
+	memcpy(eth->h_source, "\x02\x00\x00\x00\x01\x02", ETH_ALEN);
+	eth->h_proto = htons(family == AF_INET ? ETH_P_IP : ETH_P_IPV6);
+	memcpy(frame + sizeof(*eth), ip, len);
+	return len + sizeof(*eth);
+}
+
+/* An Ethernet frame as @s says. */
+static __u32 build_frame(unsigned char *frame, const struct spec *s)
+{
+	unsigned char ip[2048];
+	__u32 len = build_ip(ip, s);
+
+	return add_eth(frame, ip, len, s->family);
+}
+
+/*
+ * An ICMP (type 3 code 4, fragmentation needed) or ICMPv6 (type 2, packet
+ * too big) error from @from to @to quoting the first @quote bytes of the
+ * packet @inner (as built by build_ip).
+ */
+static __u32 build_icmp_error(unsigned char *frame, int family, const char *from, const char *to,
+			      const unsigned char *inner, __u32 quote)
+{
+	unsigned char buf[2048], saddr[16], daddr[16];
+	__u32 l3len = family == AF_INET ? sizeof(struct iphdr) : sizeof(struct ipv6hdr);
+	unsigned char *icmp = buf + l3len;
+	__u32 icmp_len = 8 + quote, len = l3len + icmp_len;
+
+	memset(buf, 0, len);
+	pton(family, from, saddr);
+	pton(family, to, daddr);
+	memcpy(icmp + 8, inner, quote);
+	if (family == AF_INET) {
+		struct iphdr *ip = (void *)buf;
+
+		icmp[0] = 3;	/* destination unreachable */
+		icmp[1] = 4;	/* fragmentation needed */
+		icmp[6] = 1400 >> 8;
+		icmp[7] = 1400 & 0xff;
+		*(__u16 *)(icmp + 2) = htons(fold(sum16(icmp, icmp_len, 0)));
+		ip->version = 4;
+		ip->ihl = 5;
+		ip->tot_len = htons(len);
+		ip->ttl = 60;
+		ip->protocol = IPPROTO_ICMP;
+		memcpy(&ip->saddr, saddr, 4);
+		memcpy(&ip->daddr, daddr, 4);
+		ip->check = htons(fold(sum16(ip, sizeof(*ip), 0)));
+	} else {
+		struct ipv6hdr *ip6 = (void *)buf;
+
+		icmp[0] = 2;	/* packet too big */
+		icmp[6] = 1280 >> 8;
+		icmp[7] = 1280 & 0xff;
+		*(__u16 *)(icmp + 2) = htons(l4_csum(AF_INET6, saddr, daddr, IPPROTO_ICMPV6,
+						     icmp, icmp_len));
+		ip6->version = 6;
+		ip6->payload_len = htons(icmp_len);
+		ip6->nexthdr = IPPROTO_ICMPV6;
+		ip6->hop_limit = 60;
+		memcpy(&ip6->saddr, saddr, 16);
+		memcpy(&ip6->daddr, daddr, 16);
+	}
+	return add_eth(frame, buf, len, family);
+}
+
+/* Byte-by-byte comparison that names the first differing offset. */
+static bool same_bytes(const unsigned char *got, __u32 got_len, const unsigned char *want,
+		       __u32 want_len, const char *what)
+{
+	if (!ASSERT_EQ(got_len, want_len, what))
+		return false;
+	for (__u32 i = 0; i < want_len; i++) {
+		if (got[i] != want[i]) {
+			TEST_MSG("%s: byte %u is 0x%02x, want 0x%02x", what, i, got[i], want[i]);
+			test_fail();
+			return false;
+		}
+	}
+	return true;
+}
+
+/* ---- the lab ------------------------------------------------------------------ */
+
+static void v4mapped(__be32 dst[4], const char *s)
+{
+	dst[0] = dst[1] = 0;
+	dst[2] = htonl(0xffff);
+	pton(AF_INET, s, &dst[3]);
+}
+
+static int write_cfg(struct lab *l)
+{
+	__u32 key = 0;
+
+	return bpf_map_update_elem(l->cfg, &key, &l->c, BPF_ANY);
+}
+
+/* Which WAN the program thinks ifindex 1 is. */
+static void play_wan(struct lab *l, __u32 wan_idx)
+{
+	__u32 ifindex = LO_IFINDEX;
+
+	ASSERT_EQ(bpf_map_update_elem(l->ifindex, &ifindex, &wan_idx, BPF_ANY), 0, "wan_ifindex");
+}
+
+/*
+ * Load the datapath unpinned with a flow table of @flows entries, three
+ * WANs, steering on, weights @w0:@w1 (wan 2 weight 0), ifindex 1 as wan 0.
+ */
+static bool lab_up(struct lab *l, __u32 flows, __u32 w0, __u32 w1)
+{
+	struct bpf_map *map;
+
+	memset(l, 0, sizeof(*l));
+	l->skel = steer_bpf__open();
+	if (!l->skel) {
+		test_skip("cannot open the BPF object");
+		return false;
+	}
+	bpf_object__for_each_map(map, l->skel->obj)
+		bpf_map__set_pin_path(map, NULL);
+	if (flows)
+		bpf_map__set_max_entries(l->skel->maps.steer_flows, flows);
+	if (steer_bpf__load(l->skel)) {
+		steer_bpf__destroy(l->skel);
+		l->skel = NULL;
+		test_skip("the kernel refused to load the datapath (not root?)");
+		return false;
+	}
+	l->egress = bpf_program__fd(l->skel->progs.omr_egress);
+	l->ingress = bpf_program__fd(l->skel->progs.omr_ingress);
+	l->flows = bpf_map__fd(l->skel->maps.steer_flows);
+	l->cfg = bpf_map__fd(l->skel->maps.steer_cfg);
+	l->wans = bpf_map__fd(l->skel->maps.steer_wan);
+	l->ifindex = bpf_map__fd(l->skel->maps.wan_ifindex);
+	l->rules = bpf_map__fd(l->skel->maps.steer_rules);
+	l->inbound = bpf_map__fd(l->skel->maps.steer_inbound);
+	l->load = bpf_map__fd(l->skel->maps.steer_load);
+
+	for (__u32 i = 0; i < 3; i++) {
+		struct steer_wan w = {
+			.ifindex = wan_ifindexes[i],
+			.flags = STEER_WAN_F_L2 | STEER_WAN_F_ADDR4 | STEER_WAN_F_ADDR6 |
+				 STEER_WAN_F_GW4 | STEER_WAN_F_GW6,
+		};
+
+		pton(AF_INET, wan_addr4[i], &w.addr4);
+		pton(AF_INET, wan_gw4[i], &w.gw4);
+		pton(AF_INET6, wan_addr6[i], w.addr6);
+		pton(AF_INET6, wan_gw6[i], w.gw6);
+		ASSERT_EQ(bpf_map_update_elem(l->wans, &i, &w, BPF_ANY), 0, "steer_wan");
+	}
+	l->c.enabled = 1;
+	l->c.weight[0] = w0;
+	l->c.weight[1] = w1;
+	l->c.weight[2] = 0;
+	l->c.usable4 = l->c.usable6 = (w0 ? 1 : 0) | (w1 ? 2 : 0);
+	l->c.fallback4 = l->c.fallback6 = 4;
+	ASSERT_EQ(write_cfg(l), 0, "steer_cfg");
+	play_wan(l, 0);
+	return true;
+}
+
+static void lab_down(struct lab *l)
+{
+	if (l->skel)
+		steer_bpf__destroy(l->skel);
+	l->skel = NULL;
+}
+
+struct run {
+	unsigned char out[2048];
+	__u32 out_len;
+	int verdict;
+	struct __sk_buff ctx;		/* after the run */
+};
+
+/* Run @prog_fd once on @frame; @cb_mark sets the redirect mark first. */
+static bool run(int prog_fd, const unsigned char *frame, __u32 len, struct run *r, bool cb_mark)
+{
+	struct __sk_buff ctx = { .ifindex = LO_IFINDEX };
+	LIBBPF_OPTS(bpf_test_run_opts, opts,
+		    .data_in = frame, .data_size_in = len,
+		    .data_out = r->out, .data_size_out = sizeof(r->out),
+		    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx),
+		    .ctx_out = &r->ctx, .ctx_size_out = sizeof(r->ctx),
+		    .repeat = 1);
+
+	if (cb_mark) {
+		ctx.cb[0] = CB_MARK0;
+		ctx.cb[1] = CB_MARK1;
+	}
+	memset(&r->ctx, 0, sizeof(r->ctx));
+	if (!ASSERT_EQ(bpf_prog_test_run_opts(prog_fd, &opts), 0, "bpf_prog_test_run_opts"))
+		return false;
+	r->verdict = (int)opts.retval;
+	r->out_len = opts.data_size_out;
+	return true;
+}
+
+static int send_frame(struct lab *l, const struct spec *s, struct run *r)
+{
+	unsigned char frame[2048];
+	__u32 len = build_frame(frame, s);
+
+	if (!run(l->egress, frame, len, r, false))
+		return -1;
+	return r->verdict;
+}
+
+static struct wan_counters counters(struct lab *l, __u32 wan_idx)
+{
+	struct wan_counters sum;
+
+	counters_sum(l->skel, wan_idx, &sum);
+	return sum;
+}
+
+static __u64 steer_counter(struct lab *l, __u32 wan_idx, size_t off)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	struct wan_counters percpu[ncpus];
+	__u64 sum = 0;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(l->skel->maps.wan_counters), &wan_idx, percpu))
+		return ~0ULL;
+	for (int i = 0; i < ncpus; i++)
+		sum += *(__u64 *)((char *)&percpu[i] + off);
+	return sum;
+}
+#define STEER_COUNTER(l, i, field) steer_counter(l, i, offsetof(struct wan_counters, field))
+
+static void key_of(struct flow_key *k, const struct spec *s, int kind)
+{
+	memset(k, 0, sizeof(*k));
+	if (s->family == AF_INET) {
+		v4mapped(k->saddr, s->src);
+		v4mapped(k->daddr, s->dst);
+	} else {
+		pton(AF_INET6, s->src, k->saddr);
+		pton(AF_INET6, s->dst, k->daddr);
+	}
+	k->sport = htons(s->sport);
+	k->dport = htons(s->dport);
+	k->proto = s->proto;
+	k->kind = kind;
+}
+
+static int count_entries(int map_fd)
+{
+	struct flow_key k, next;
+	int n = 0;
+	void *prev = NULL;
+
+	while (!bpf_map_get_next_key(map_fd, prev, &next)) {
+		k = next;
+		prev = &k;
+		n++;
+	}
+	return n;
+}
+
+/* ---- translation, byte by byte ------------------------------------------------- */
+
+/*
+ * A new flow leaving wan 0 while only wan 1 may take flows: redirected to
+ * wan 1 with wan 1's address, every other byte as it was.
+ */
+static void check_steered_rewrite(const struct spec *orig_spec)
+{
+	struct spec s = *orig_spec, want = *orig_spec;
+	unsigned char want_frame[2048];
+	__u32 want_len;
+	struct flow_key k;
+	struct flow_entry fe;
+	struct run r;
+	struct lab l;
+
+	if (!lab_up(&l, 0, 0, 1))
+		return;
+	want.src = s.family == AF_INET ? wan_addr4[1] : wan_addr6[1];
+	want_len = build_frame(want_frame, &want);
+
+	ASSERT_EQ(send_frame(&l, &s, &r), TC_ACT_REDIRECT, "verdict: redirected to wan 1");
+	same_bytes(r.out, r.out_len, want_frame, want_len, "source rewritten to wan 1's address");
+	ASSERT_EQ(r.ctx.cb[0], CB_MARK0, "redirect mark for wan 1's egress");
+	ASSERT_EQ(r.ctx.cb[1], CB_MARK1, "redirect mark for wan 1's egress");
+
+	key_of(&k, &s, FLOW_KIND_ORIG);
+	if (ASSERT_EQ(bpf_map_lookup_elem(l.flows, &k, &fe), 0, "flow entry")) {
+		ASSERT_EQ(fe.wan_idx, 1, "flow on wan 1");
+		ASSERT_EQ(fe.routed_idx, 0, "routed by wan 0");
+		ASSERT_TRUE(fe.flags & FLOW_F_NAT, "translated");
+		ASSERT_EQ(ntohs(fe.port), s.sport, "port kept");
+	}
+	key_of(&k, &want, FLOW_KIND_XLAT);
+	ASSERT_EQ(bpf_map_lookup_elem(l.flows, &k, &fe), 0, "reply entry under the translated tuple");
+	ASSERT_EQ(STEER_COUNTER(&l, 1, flows_assigned), 1, "wan 1 flows_assigned");
+	ASSERT_EQ(STEER_COUNTER(&l, 1, flows_steered), 1, "wan 1 flows_steered");
+	ASSERT_EQ(counters(&l, 0).tx_packets, 0, "a redirected packet is not counted on wan 0");
+
+	/* the same flow's next packet: the same translation (sticky) */
+	s.tcp_flags = F_ACK | F_PSH;
+	want.tcp_flags = F_ACK | F_PSH;
+	s.payload = want.payload = 300;
+	want_len = build_frame(want_frame, &want);
+	ASSERT_EQ(send_frame(&l, &s, &r), TC_ACT_REDIRECT, "next packet: redirected");
+	same_bytes(r.out, r.out_len, want_frame, want_len, "next packet rewritten the same way");
+	ASSERT_EQ(STEER_COUNTER(&l, 1, flows_assigned), 1, "still one flow");
+	lab_down(&l);
+}
+
+TEST(steer_ipv4_tcp_rewrite)
+{
+	struct spec s = { .family = AF_INET, .proto = IPPROTO_TCP, .src = "10.77.1.2",
+			.dst = SERVER4, .sport = 40000, .dport = 80, .tcp_flags = F_SYN };
+
+	check_steered_rewrite(&s);
+}
+
+TEST(steer_ipv6_tcp_rewrite)
+{
+	struct spec s = { .family = AF_INET6, .proto = IPPROTO_TCP, .src = "fd00:77:1::2",
+			.dst = SERVER6, .sport = 40001, .dport = 443, .tcp_flags = F_SYN };
+
+	check_steered_rewrite(&s);
+}
+
+TEST(steer_ipv4_udp_rewrite)
+{
+	struct spec s = { .family = AF_INET, .proto = IPPROTO_UDP, .src = "10.77.1.2",
+			.dst = SERVER4, .sport = 40002, .dport = 53, .tcp_flags = 0,
+			.payload = 61 };
+
+	check_steered_rewrite(&s);
+}
+
+TEST(steer_ipv4_udp_zero_checksum_stays_zero)
+{
+	struct spec s = { .family = AF_INET, .proto = IPPROTO_UDP, .src = "10.77.1.2",
+			.dst = SERVER4, .sport = 40003, .dport = 4789, .tcp_flags = 0,
+			.payload = 40, .udp_no_csum = true };
+
+	check_steered_rewrite(&s);
+}
+
+TEST(steer_ipv6_udp_rewrite)
+{
+	struct spec s = { .family = AF_INET6, .proto = IPPROTO_UDP, .src = "fd00:77:1::2",
+			.dst = SERVER6, .sport = 40004, .dport = 443, .tcp_flags = 0,
+			.payload = 1200 };
+
+	check_steered_rewrite(&s);
+}
+
+/* The second pass, on the target's egress: counted there, untouched, mark cleared. */
+TEST(steer_redirected_packet_counted_where_it_leaves)
+{
+	struct spec s = { .family = AF_INET, .proto = IPPROTO_TCP, .src = "10.77.2.2",
+			.dst = SERVER4, .sport = 40000, .dport = 80, .tcp_flags = F_ACK };
+	unsigned char frame[2048];
+	__u32 len = build_frame(frame, &s);
+	struct run r;
+	struct lab l;
+
+	if (!lab_up(&l, 0, 0, 1))
+		return;
+	play_wan(&l, 1);
+	if (run(l.egress, frame, len, &r, true)) {
+		ASSERT_EQ(r.verdict, TC_ACT_UNSPEC, "verdict");
+		same_bytes(r.out, r.out_len, frame, len, "unchanged");
+		ASSERT_EQ(r.ctx.cb[0], 0, "mark cleared");
+		ASSERT_EQ(counters(&l, 1).tx_bytes, len, "counted on wan 1");
+		ASSERT_EQ(counters(&l, 1).tx_packets, 1, "counted on wan 1");
+		ASSERT_EQ(count_entries(l.flows), 0, "no flow started by the second pass");
+	}
+	lab_down(&l);
+}
+
+/* Replies on the chosen WAN get the original address and port back. */
+static void check_reply(int family, int proto)
+{
+	const char *lan_side = family == AF_INET ? wan_addr4[0] : wan_addr6[0];
+	const char *wan_side = family == AF_INET ? wan_addr4[1] : wan_addr6[1];
+	const char *server = family == AF_INET ? SERVER4 : SERVER6;
+	struct spec out = { .family = family, .proto = proto, .src = lan_side, .dst = server,
+			.sport = 41000, .dport = 8080, .tcp_flags = F_SYN, .payload = 10 };
+	struct spec reply = { .family = family, .proto = proto, .src = server, .dst = wan_side,
+			.sport = 8080, .dport = 41000, .tcp_flags = F_SYN | F_ACK,
+			.payload = 500 };
+	struct spec want = reply;
+	unsigned char frame[2048], want_frame[2048];
+	__u32 len, want_len;
+	struct run r;
+	struct lab l;
+
+	if (!lab_up(&l, 0, 0, 1))
+		return;
+	ASSERT_EQ(send_frame(&l, &out, &r), TC_ACT_REDIRECT, "outgoing steered");
+	play_wan(&l, 1);
+	len = build_frame(frame, &reply);
+	want.dst = lan_side;
+	want_len = build_frame(want_frame, &want);
+	if (run(l.ingress, frame, len, &r, false)) {
+		ASSERT_EQ(r.verdict, TC_ACT_UNSPEC, "reply goes up the stack");
+		same_bytes(r.out, r.out_len, want_frame, want_len,
+			   "reply destination back to wan 0's address");
+		ASSERT_EQ(counters(&l, 1).rx_bytes, len, "reply counted on wan 1");
+	}
+	lab_down(&l);
+}
+
+TEST(steer_reply_ipv4_tcp) { check_reply(AF_INET, IPPROTO_TCP); }
+TEST(steer_reply_ipv6_tcp) { check_reply(AF_INET6, IPPROTO_TCP); }
+TEST(steer_reply_ipv4_udp) { check_reply(AF_INET, IPPROTO_UDP); }
+TEST(steer_reply_ipv6_udp) { check_reply(AF_INET6, IPPROTO_UDP); }
+
+/* A port taken by another flow on the chosen WAN: the reply still comes home. */
+TEST(steer_port_collision_translates_port)
+{
+	struct spec native = { .family = AF_INET, .proto = IPPROTO_TCP, .src = "10.77.2.2",
+			.dst = SERVER4, .sport = 42000, .dport = 443, .tcp_flags = F_SYN };
+	struct spec s = { .family = AF_INET, .proto = IPPROTO_TCP, .src = "10.77.1.2",
+			.dst = SERVER4, .sport = 42000, .dport = 443, .tcp_flags = F_SYN };
+	struct spec reply = { .family = AF_INET, .proto = IPPROTO_TCP, .src = SERVER4,
+			.dst = "10.77.2.2", .sport = 443, .dport = 0, .tcp_flags = F_SYN | F_ACK };
+	struct spec want;
+	unsigned char frame[2048], want_frame[2048];
+	struct flow_entry fe;
+	struct flow_key k;
+	__u32 len, want_len;
+	__u16 port;
+	struct run r;
+	struct lab l;
+
+	if (!lab_up(&l, 0, 0, 1))
+		return;
+	/* a flow that leaves wan 1 natively with the tuple first */
+	play_wan(&l, 1);
+	ASSERT_EQ(send_frame(&l, &native, &r), TC_ACT_UNSPEC, "native flow on wan 1");
+	play_wan(&l, 0);
+	ASSERT_EQ(send_frame(&l, &s, &r), TC_ACT_REDIRECT, "steered to wan 1");
+	key_of(&k, &s, FLOW_KIND_ORIG);
+	if (!ASSERT_EQ(bpf_map_lookup_elem(l.flows, &k, &fe), 0, "flow entry"))
+		goto out;
+	port = ntohs(fe.port);
+	ASSERT_NEQ(port, 42000, "another source port");
+	ASSERT_GE(port, 1024, "port range");
+	want = s;
+	want.src = "10.77.2.2";
+	want.sport = port;
+	want_len = build_frame(want_frame, &want);
+	same_bytes(r.out, r.out_len, want_frame, want_len, "address and port rewritten");
+
+	/* the reply to the translated port is given the original port back */
+	reply.dport = port;
+	play_wan(&l, 1);
+	len = build_frame(frame, &reply);
+	want = reply;
+	want.dst = "10.77.1.2";
+	want.dport = 42000;
+	want_len = build_frame(want_frame, &want);
+	if (run(l.ingress, frame, len, &r, false))
+		same_bytes(r.out, r.out_len, want_frame, want_len, "reply port restored");
+	/* and the native flow's replies are not touched */
+	reply.dport = 42000;
+	len = build_frame(frame, &reply);
+	if (run(l.ingress, frame, len, &r, false))
+		same_bytes(r.out, r.out_len, frame, len, "native flow's reply untouched");
+out:
+	lab_down(&l);
+}
+
+/* ICMP errors about a translated flow reach the original flow (PMTU discovery). */
+static void check_icmp_error(int family, int proto, __u32 quote)
+{
+	const char *lan_side = family == AF_INET ? wan_addr4[0] : wan_addr6[0];
+	const char *wan_side = family == AF_INET ? wan_addr4[1] : wan_addr6[1];
+	const char *server = family == AF_INET ? SERVER4 : SERVER6;
+	const char *hop = family == AF_INET ? "203.0.113.1" : "2001:db8:ffff::1";
+	struct spec sent = { .family = family, .proto = proto, .src = wan_side, .dst = server,
+			.sport = 43000, .dport = 443, .tcp_flags = F_ACK, .payload = 1300 };
+	struct spec out = sent;
+	unsigned char inner[2048], frame[2048], want_frame[2048];
+	__u32 len, want_len;
+	struct run r;
+	struct lab l;
+
+	if (!lab_up(&l, 0, 0, 1))
+		return;
+	out.src = lan_side;
+	out.tcp_flags = F_SYN;
+	out.payload = 0;
+	ASSERT_EQ(send_frame(&l, &out, &r), TC_ACT_REDIRECT, "flow steered to wan 1");
+
+	/* the error quotes the packet as it left wan 1 */
+	build_ip(inner, &sent);
+	len = build_icmp_error(frame, family, hop, wan_side, inner, quote);
+	sent.src = lan_side;
+	build_ip(inner, &sent);
+	want_len = build_icmp_error(want_frame, family, hop, lan_side, inner, quote);
+	play_wan(&l, 1);
+	if (run(l.ingress, frame, len, &r, false)) {
+		ASSERT_EQ(r.verdict, TC_ACT_UNSPEC, "error goes up the stack");
+		same_bytes(r.out, r.out_len, want_frame, want_len,
+			   "outer destination, quoted source and checksums translated");
+	}
+	lab_down(&l);
+}
+
+TEST(steer_icmp_frag_needed_ipv4_tcp)
+{
+	check_icmp_error(AF_INET, IPPROTO_TCP, sizeof(struct iphdr) + sizeof(struct tcphdr) + 64);
+}
+
+TEST(steer_icmp_frag_needed_ipv4_tcp_8_bytes_quoted)
+{
+	check_icmp_error(AF_INET, IPPROTO_TCP, sizeof(struct iphdr) + 8);
+}
+
+TEST(steer_icmp_frag_needed_ipv4_udp)
+{
+	check_icmp_error(AF_INET, IPPROTO_UDP, sizeof(struct iphdr) + sizeof(struct udphdr) + 32);
+}
+
+TEST(steer_icmpv6_packet_too_big_tcp)
+{
+	check_icmp_error(AF_INET6, IPPROTO_TCP, sizeof(struct ipv6hdr) + sizeof(struct tcphdr) + 200);
+}
+
+TEST(steer_icmpv6_packet_too_big_udp)
+{
+	check_icmp_error(AF_INET6, IPPROTO_UDP, sizeof(struct ipv6hdr) + sizeof(struct udphdr) + 16);
+}
+
+/* ---- choice ---------------------------------------------------------------------- */
+
+/* New flows split exactly by weight, the weight-0 WAN never gets one. */
+static void check_split(int family, __u32 w0, __u32 w1, int flows)
+{
+	const char *src = family == AF_INET ? wan_addr4[0] : wan_addr6[0];
+	const char *dst = family == AF_INET ? SERVER4 : SERVER6;
+	int on[3] = { 0, 0, 0 };
+	struct lab l;
+
+	if (!lab_up(&l, 0, w0, w1))
+		return;
+	l.c.usable4 |= 4;	/* even offered wan 2 (weight 0) must not be chosen */
+	l.c.usable6 |= 4;
+	write_cfg(&l);
+	for (int i = 0; i < flows; i++) {
+		struct spec s = { .family = family, .proto = IPPROTO_TCP, .src = src, .dst = dst,
+				.sport = 20000 + i, .dport = 80, .tcp_flags = F_SYN };
+		struct flow_entry fe;
+		struct flow_key k;
+		struct run r;
+
+		send_frame(&l, &s, &r);
+		key_of(&k, &s, FLOW_KIND_ORIG);
+		if (!ASSERT_EQ(bpf_map_lookup_elem(l.flows, &k, &fe), 0, "every flow recorded"))
+			break;
+		if (fe.wan_idx < 3)
+			on[fe.wan_idx]++;
+		ASSERT_EQ(r.verdict, fe.wan_idx == 0 ? TC_ACT_UNSPEC : TC_ACT_REDIRECT,
+			  "wan 0 flows pass, others are redirected");
+	}
+	ASSERT_EQ(on[2], 0, "weight 0 never chosen");
+	ASSERT_EQ(on[0], flows * w0 / (w0 + w1), "wan 0 share");
+	ASSERT_EQ(on[1], flows * w1 / (w0 + w1), "wan 1 share");
+	ASSERT_EQ(STEER_COUNTER(&l, 0, flows_assigned), on[0], "wan 0 flows_assigned");
+	ASSERT_EQ(STEER_COUNTER(&l, 1, flows_assigned), on[1], "wan 1 flows_assigned");
+	ASSERT_EQ(STEER_COUNTER(&l, 0, flows_steered), 0, "wan 0 is the routed WAN");
+	lab_down(&l);
+}
+
+TEST(steer_split_1_3_ipv4) { check_split(AF_INET, 1, 3, 400); }
+TEST(steer_split_1_3_ipv6) { check_split(AF_INET6, 1, 3, 400); }
+TEST(steer_split_2_1_few_flows) { check_split(AF_INET, 2, 1, 6); }
+
+/* Three WANs 1:3:2 and 24 flows: exactly 4/12/8 (DESIGN.md's batch). */
+TEST(steer_split_24_flows_1_3_2)
+{
+	int on[3] = { 0, 0, 0 };
+	struct lab l;
+
+	if (!lab_up(&l, 0, 1, 3))
+		return;
+	l.c.weight[2] = 2;
+	l.c.usable4 = 7;
+	write_cfg(&l);
+	for (int i = 0; i < 24; i++) {
+		struct spec s = { .family = AF_INET, .proto = IPPROTO_TCP, .src = wan_addr4[0],
+				.dst = SERVER4, .sport = 30000 + i, .dport = 5201,
+				.tcp_flags = F_SYN };
+		struct flow_entry fe;
+		struct flow_key k;
+		struct run r;
+
+		send_frame(&l, &s, &r);
+		key_of(&k, &s, FLOW_KIND_ORIG);
+		if (!bpf_map_lookup_elem(l.flows, &k, &fe) && fe.wan_idx < 3)
+			on[fe.wan_idx]++;
+	}
+	ASSERT_EQ(on[0], 4, "wan 0 (weight 1)");
+	ASSERT_EQ(on[1], 12, "wan 1 (weight 3)");
+	ASSERT_EQ(on[2], 8, "wan 2 (weight 2)");
+	lab_down(&l);
+}
+
+/* The load the agent measured counts: a loaded WAN gets new flows only once the others catch up. */
+TEST(steer_choice_follows_load_base)
+{
+	struct lab l;
+	int on1 = 0;
+
+	if (!lab_up(&l, 0, 1, 1))
+		return;
+	l.c.load_base[0] = 10;	/* wan 0 already carries 10 flows */
+	write_cfg(&l);
+	for (int i = 0; i < 10; i++) {
+		struct spec s = { .family = AF_INET, .proto = IPPROTO_UDP, .src = wan_addr4[0],
+				.dst = SERVER4, .sport = 31000 + i, .dport = 53 };
+		struct run r;
+
+		on1 += send_frame(&l, &s, &r) == TC_ACT_REDIRECT;
+	}
+	ASSERT_EQ(on1, 10, "the next 10 flows go to the idle WAN");
+	lab_down(&l);
+}
+
+/* Weights change: flows keep their WAN; new flows follow the new weights. */
+TEST(steer_sticky_across_weight_change)
+{
+	struct spec s = { .family = AF_INET, .proto = IPPROTO_TCP, .src = wan_addr4[0],
+			.dst = SERVER4, .sport = 44000, .dport = 80, .tcp_flags = F_SYN };
+	struct spec more = s;
+	struct run r;
+	struct lab l;
+
+	if (!lab_up(&l, 0, 0, 1))
+		return;
+	ASSERT_EQ(send_frame(&l, &s, &r), TC_ACT_REDIRECT, "on wan 1");
+	l.c.weight[0] = 1000;
+	l.c.weight[1] = 1;
+	l.c.usable4 = 3;
+	write_cfg(&l);
+	s.tcp_flags = F_ACK;
+	for (int i = 0; i < 5; i++)
+		ASSERT_EQ(send_frame(&l, &s, &r), TC_ACT_REDIRECT, "still on wan 1");
+	more.sport = 44001;
+	ASSERT_EQ(send_frame(&l, &more, &r), TC_ACT_UNSPEC, "a new flow takes wan 0");
+	lab_down(&l);
+}
+
+/* A WAN that went down (or to weight 0): its flows move on their next packet. */
+TEST(steer_flows_leave_a_wan_gone_down)
+{
+	struct spec s = { .family = AF_INET, .proto = IPPROTO_UDP, .src = wan_addr4[0],
+			.dst = SERVER4, .sport = 45000, .dport = 53, .payload = 20 };
+	unsigned char frame[2048];
+	struct flow_entry fe;
+	struct flow_key k;
+	__u32 len;
+	struct run r;
+	struct lab l;
+
+	if (!lab_up(&l, 0, 0, 1))
+		return;
+	ASSERT_EQ(send_frame(&l, &s, &r), TC_ACT_REDIRECT, "on wan 1");
+	/* wan 1 down; wan 0 takes flows again */
+	l.c.weight[0] = 1;
+	l.c.usable4 = 1;
+	write_cfg(&l);
+	len = build_frame(frame, &s);
+	if (run(l.egress, frame, len, &r, false)) {
+		ASSERT_EQ(r.verdict, TC_ACT_UNSPEC, "moved back to its route");
+		same_bytes(r.out, r.out_len, frame, len, "no translation any more");
+	}
+	key_of(&k, &s, FLOW_KIND_ORIG);
+	if (ASSERT_EQ(bpf_map_lookup_elem(l.flows, &k, &fe), 0, "flow entry"))
+		ASSERT_EQ(fe.wan_idx, 0, "flow now on wan 0");
+	s.src = wan_addr4[1];
+	key_of(&k, &s, FLOW_KIND_XLAT);
+	ASSERT_NEQ(bpf_map_lookup_elem(l.flows, &k, &fe), 0, "old reply entry removed");
+	lab_down(&l);
+}
+
+/* ---- left alone ------------------------------------------------------------------ */
+
+static void check_left_alone(struct lab *l, const struct spec *s, const char *what)
+{
+	unsigned char frame[2048];
+	__u32 len = build_frame(frame, s);
+	struct flow_key k;
+	struct flow_entry fe;
+	struct run r;
+
+	if (!run(l->egress, frame, len, &r, false))
+		return;
+	ASSERT_EQ(r.verdict, TC_ACT_UNSPEC, what);
+	same_bytes(r.out, r.out_len, frame, len, what);
+	key_of(&k, s, FLOW_KIND_ORIG);
+	ASSERT_NEQ(bpf_map_lookup_elem(l->flows, &k, &fe), 0, what);
+}
+
+TEST(steer_leaves_mptcp_syn_alone)
+{
+	/* MSS, SACK permitted, MP_CAPABLE v1 (kind 30, length 4 + 8 key bytes on a SYN: 12) */
+	static const __u8 opts[] = { 2, 4, 0x05, 0xb4, 4, 2, 1, 1,
+				     30, 12, 0x01, 0x81, 1, 2, 3, 4, 5, 6, 7, 8 };
+	struct spec s = { .family = AF_INET, .proto = IPPROTO_TCP, .src = wan_addr4[0],
+			.dst = SERVER4, .sport = 46000, .dport = 443, .tcp_flags = F_SYN,
+			.tcp_opts = opts, .tcp_opts_len = sizeof(opts) };
+	struct spec plain = s;
+	struct lab l;
+	struct run r;
+
+	if (!lab_up(&l, 0, 0, 1))
+		return;
+	check_left_alone(&l, &s, "MPTCP SYN passes untouched and unrecorded");
+	plain.tcp_opts_len = 8;	/* the same SYN without the MPTCP option is steered */
+	plain.sport = 46001;
+	ASSERT_EQ(send_frame(&l, &plain, &r), TC_ACT_REDIRECT, "plain TCP SYN steered");
+	lab_down(&l);
+}
+
+TEST(steer_leaves_midstream_tcp_alone)
+{
+	struct spec s = { .family = AF_INET, .proto = IPPROTO_TCP, .src = wan_addr4[0],
+			.dst = SERVER4, .sport = 46100, .dport = 443, .tcp_flags = F_ACK,
+			.payload = 100 };
+	struct lab l;
+
+	if (!lab_up(&l, 0, 0, 1))
+		return;
+	check_left_alone(&l, &s, "a TCP flow seen without its SYN");
+	lab_down(&l);
+}
+
+TEST(steer_leaves_other_wan_source_alone)
+{
+	struct spec s = { .family = AF_INET, .proto = IPPROTO_UDP, .src = wan_addr4[2],
+			.dst = SERVER4, .sport = 46200, .dport = 53 };
+	struct lab l;
+
+	if (!lab_up(&l, 0, 0, 1))
+		return;
+	check_left_alone(&l, &s, "source is wan 2's address");
+	lab_down(&l);
+}
+
+TEST(steer_leaves_multicast_alone)
+{
+	struct spec s = { .family = AF_INET, .proto = IPPROTO_UDP, .src = wan_addr4[0],
+			.dst = "239.255.255.250", .sport = 46300, .dport = 1900 };
+	struct lab l;
+
+	if (!lab_up(&l, 0, 0, 1))
+		return;
+	check_left_alone(&l, &s, "multicast destination");
+	lab_down(&l);
+}
+
+static void add_rule(struct lab *l, int family, const char *prefix, int plen, __u8 proto,
+		     __u16 port, __u32 action, __u32 wan_idx)
+{
+	struct steer_rule_key k = {};
+	struct steer_rule v = { .action = action, .wan_idx = wan_idx };
+
+	if (family == AF_INET) {
+		v4mapped(k.addr, prefix);
+		plen += 96;
+	} else {
+		pton(AF_INET6, prefix, k.addr);
+	}
+	k.prefixlen = 32 + plen;
+	k.proto = proto;
+	k.port = htons(port);
+	ASSERT_EQ(bpf_map_update_elem(l->rules, &k, &v, BPF_ANY), 0, "steer_rules");
+	l->c.rule_sets |= proto && port ? STEER_RULES_PROTO_PORT : proto ? STEER_RULES_PROTO :
+			  port ? STEER_RULES_PORT : STEER_RULES_ANY;
+	write_cfg(l);
+}
+
+TEST(steer_bypass_rule_connected_network)
+{
+	struct spec s = { .family = AF_INET, .proto = IPPROTO_TCP, .src = wan_addr4[0],
+			.dst = "10.77.1.1", .sport = 46400, .dport = 80, .tcp_flags = F_SYN };
+	struct spec s6 = { .family = AF_INET6, .proto = IPPROTO_UDP, .src = wan_addr6[0],
+			.dst = "fd00:77:1::1", .sport = 46401, .dport = 53 };
+	struct lab l;
+
+	if (!lab_up(&l, 0, 0, 1))
+		return;
+	add_rule(&l, AF_INET, "10.77.1.0", 24, 0, 0, STEER_RULE_BYPASS, 0);
+	add_rule(&l, AF_INET6, "fd00:77:1::", 64, 0, 0, STEER_RULE_BYPASS, 0);
+	check_left_alone(&l, &s, "IPv4 connected network");
+	check_left_alone(&l, &s6, "IPv6 connected network");
+	lab_down(&l);
+}
+
+TEST(steer_pin_rule_wins_over_weights)
+{
+	struct spec https = { .family = AF_INET, .proto = IPPROTO_TCP, .src = wan_addr4[0],
+			.dst = "203.0.113.5", .sport = 46500, .dport = 443, .tcp_flags = F_SYN };
+	struct spec http = https;
+	struct spec other = https;
+	struct lab l;
+	struct run r;
+
+	if (!lab_up(&l, 0, 1, 0))	/* weights send everything to wan 0 ... */
+		return;
+	l.c.fallback4 |= 2;		/* ... wan 1 is up with weight 0 */
+	write_cfg(&l);
+	add_rule(&l, AF_INET, "203.0.113.5", 32, IPPROTO_TCP, 443, STEER_RULE_PIN, 1);
+	ASSERT_EQ(send_frame(&l, &https, &r), TC_ACT_REDIRECT, "pinned tcp/443 goes to wan 1");
+	http.dport = 80;
+	ASSERT_EQ(send_frame(&l, &http, &r), TC_ACT_UNSPEC, "tcp/80 follows the weights");
+	other.dst = "203.0.113.6";
+	ASSERT_EQ(send_frame(&l, &other, &r), TC_ACT_UNSPEC, "another host follows the weights");
+	lab_down(&l);
+}
+
+/* A UDP flow started from outside answers from the WAN it came in on. */
+TEST(steer_inbound_udp_stays_on_its_wan)
+{
+	struct spec in = { .family = AF_INET, .proto = IPPROTO_UDP, .src = "203.0.113.9",
+			.dst = wan_addr4[0], .sport = 51820, .dport = 51820, .payload = 148 };
+	struct spec answer = { .family = AF_INET, .proto = IPPROTO_UDP, .src = wan_addr4[0],
+			.dst = "203.0.113.9", .sport = 51820, .dport = 51820, .payload = 92 };
+	unsigned char frame[2048];
+	struct flow_entry fe;
+	struct flow_key k;
+	__u32 len;
+	struct run r;
+	struct lab l;
+
+	if (!lab_up(&l, 0, 0, 1))	/* new flows would all go to wan 1 */
+		return;
+	len = build_frame(frame, &in);
+	ASSERT_TRUE(run(l.ingress, frame, len, &r, false), "inbound packet");
+	ASSERT_EQ(r.verdict, TC_ACT_UNSPEC, "inbound verdict");
+	len = build_frame(frame, &answer);
+	if (run(l.egress, frame, len, &r, false)) {
+		ASSERT_EQ(r.verdict, TC_ACT_UNSPEC, "the answer leaves by wan 0");
+		same_bytes(r.out, r.out_len, frame, len, "untranslated");
+	}
+	key_of(&k, &answer, FLOW_KIND_ORIG);
+	if (ASSERT_EQ(bpf_map_lookup_elem(l.flows, &k, &fe), 0, "recorded once answered"))
+		ASSERT_TRUE(fe.flags & FLOW_F_INBOUND, "as inbound");
+	lab_down(&l);
+}
+
+/* ---- TCP life and the table ------------------------------------------------------- */
+
+TEST(steer_tcp_fin_then_new_connection_on_same_tuple)
+{
+	struct spec s = { .family = AF_INET, .proto = IPPROTO_TCP, .src = wan_addr4[0],
+			.dst = SERVER4, .sport = 47000, .dport = 80, .tcp_flags = F_SYN };
+	struct flow_entry fe;
+	struct flow_key k;
+	struct run r;
+	struct lab l;
+
+	if (!lab_up(&l, 0, 0, 1))
+		return;
+	ASSERT_EQ(send_frame(&l, &s, &r), TC_ACT_REDIRECT, "on wan 1");
+	s.tcp_flags = F_FIN | F_ACK;
+	ASSERT_EQ(send_frame(&l, &s, &r), TC_ACT_REDIRECT, "FIN still translated");
+	key_of(&k, &s, FLOW_KIND_ORIG);
+	if (ASSERT_EQ(bpf_map_lookup_elem(l.flows, &k, &fe), 0, "entry kept for the grace time"))
+		ASSERT_TRUE(fe.flags & FLOW_F_CLOSING, "closing");
+	/* a new connection on the tuple: chosen afresh, now wan 0 */
+	l.c.weight[0] = 1;
+	l.c.weight[1] = 0;
+	l.c.usable4 = 1;
+	l.c.fallback4 = 6;
+	write_cfg(&l);
+	s.tcp_flags = F_SYN;
+	ASSERT_EQ(send_frame(&l, &s, &r), TC_ACT_UNSPEC, "new SYN chosen afresh: wan 0");
+	if (ASSERT_EQ(bpf_map_lookup_elem(l.flows, &k, &fe), 0, "entry"))
+		ASSERT_FALSE(fe.flags & FLOW_F_CLOSING, "open again");
+	lab_down(&l);
+}
+
+/*
+ * More flows than the table holds: every new flow still gets a WAN (the
+ * LRU makes room by dropping the least recently used ones), and the flows
+ * used last keep their WAN and translation.
+ */
+TEST(steer_table_full_evicts_least_recent)
+{
+	const int table = 256, flows = 1000, recent = 16;
+	int entries, steered_recent = 0;
+	struct lab l;
+
+	if (!lab_up(&l, table, 1, 1))
+		return;
+	for (int i = 0; i < flows; i++) {
+		struct spec s = { .family = AF_INET, .proto = IPPROTO_UDP, .src = wan_addr4[0],
+				.dst = SERVER4, .sport = 10000 + i, .dport = 53 };
+		struct run r;
+		int v = send_frame(&l, &s, &r);
+
+		if (!ASSERT_TRUE(v == TC_ACT_UNSPEC || v == TC_ACT_REDIRECT, "every flow handled"))
+			break;
+	}
+	entries = count_entries(l.flows);
+	ASSERT_LE(entries, table, "table never exceeds its size");
+	ASSERT_GE(entries, table / 2, "table in use");
+	ASSERT_EQ(STEER_COUNTER(&l, 0, flows_assigned) + STEER_COUNTER(&l, 1, flows_assigned),
+		  flows, "every new flow was assigned");
+	for (int i = flows - recent; i < flows; i++) {
+		struct spec s = { .family = AF_INET, .proto = IPPROTO_UDP, .src = wan_addr4[0],
+				.dst = SERVER4, .sport = 10000 + i, .dport = 53 };
+		struct flow_entry fe;
+		struct flow_key k;
+		struct run r;
+		int v;
+
+		key_of(&k, &s, FLOW_KIND_ORIG);
+		if (!ASSERT_EQ(bpf_map_lookup_elem(l.flows, &k, &fe), 0, "recent flow kept"))
+			continue;
+		v = send_frame(&l, &s, &r);
+		ASSERT_EQ(v, fe.wan_idx == 1 ? TC_ACT_REDIRECT : TC_ACT_UNSPEC, "same WAN again");
+		steered_recent += fe.wan_idx == 1;
+	}
+	ASSERT_EQ(steered_recent, recent / 2, "recent flows split 1:1");
+	ASSERT_EQ(STEER_COUNTER(&l, 0, flows_assigned) + STEER_COUNTER(&l, 1, flows_assigned),
+		  flows, "known flows were not assigned again");
+	lab_down(&l);
+}
+
+/* Steering off (the agent not configured yet): the programs only count. */
+TEST(steer_disabled_only_counts)
+{
+	struct spec s = { .family = AF_INET, .proto = IPPROTO_TCP, .src = wan_addr4[0],
+			.dst = SERVER4, .sport = 48000, .dport = 80, .tcp_flags = F_SYN };
+	struct lab l;
+
+	if (!lab_up(&l, 0, 0, 1))
+		return;
+	l.c.enabled = 0;
+	write_cfg(&l);
+	check_left_alone(&l, &s, "steering off");
+	ASSERT_EQ(counters(&l, 0).tx_packets, 1, "counted");
+	lab_down(&l);
+}
+
+/* ---- per-packet cost ------------------------------------------------------------- */
+
+/* Mean ns per run of @prog_fd on @frame over @repeat runs in the kernel. */
+static double ns_per_packet(int prog_fd, const unsigned char *frame, __u32 len, __u32 repeat)
+{
+	struct __sk_buff ctx = { .ifindex = LO_IFINDEX, .mark = getenv("HACKMARK") ? atoi(getenv("HACKMARK")) : 0 };
+	LIBBPF_OPTS(bpf_test_run_opts, opts,
+		    .data_in = frame, .data_size_in = len,
+		    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx),
+		    .repeat = repeat);
+
+	if (bpf_prog_test_run_opts(prog_fd, &opts))
+		return -1;
+	return opts.duration;	/* the kernel reports the mean per run, in ns */
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The steering program on its fast path (a known flow on its routed WAN)
+ * against a program that only counts, 1,000,000 runs each, five rounds
+ * interleaved; medians compared.  The issue asks for a ratio <= 1.5.
+ */
+TEST(steer_bench_fast_path_cost)
+{
+	struct spec s = { .family = AF_INET, .proto = IPPROTO_TCP, .src = wan_addr4[0],
+			  .dst = SERVER4, .sport = 49000, .dport = 5201, .tcp_flags = F_SYN };
+	double steer[5], count[5], ratio;
+	unsigned char frame[2048];
+	struct bpf_map *map;
+	struct lab l;
+	__u32 len;
+	struct run r;
+	int count_fd;
+
+	memset(&l, 0, sizeof(l));
+	l.skel = steer_bpf__open();
+	if (!l.skel) {
+		test_skip("cannot open the BPF object");
+		return;
+	}
+	bpf_object__for_each_map(map, l.skel->obj)
+		bpf_map__set_pin_path(map, NULL);
+	bpf_program__set_autoload(l.skel->progs.omr_count_only, true);
+	if (steer_bpf__load(l.skel)) {
+		steer_bpf__destroy(l.skel);
+		test_skip("the kernel refused to load the datapath");
+		return;
+	}
+	/* the rest of lab_up() on this skeleton */
+	{
+		struct steer_bpf *skel = l.skel;
+
+		l.skel = NULL;
+		lab_down(&l);
+		if (!lab_up(&l, 0, 1, 0))
+			return;
+		steer_bpf__destroy(l.skel);
+		l.skel = skel;
+	}
+	count_fd = bpf_program__fd(l.skel->progs.omr_count_only);
+	l.egress = bpf_program__fd(l.skel->progs.omr_egress);
+	l.flows = bpf_map__fd(l.skel->maps.steer_flows);
+	l.cfg = bpf_map__fd(l.skel->maps.steer_cfg);
+	l.wans = bpf_map__fd(l.skel->maps.steer_wan);
+	l.ifindex = bpf_map__fd(l.skel->maps.wan_ifindex);
+	l.c.enabled = 1;
+	l.c.weight[0] = 1;
+	l.c.usable4 = 1;
+	write_cfg(&l);
+	for (__u32 i = 0; i < 3; i++) {
+		struct steer_wan w = { .ifindex = wan_ifindexes[i],
+				       .flags = STEER_WAN_F_L2 | STEER_WAN_F_ADDR4 };
+
+		pton(AF_INET, wan_addr4[i], &w.addr4);
+		bpf_map_update_elem(l.wans, &i, &w, BPF_ANY);
+	}
+	play_wan(&l, 0);
+	ASSERT_EQ(send_frame(&l, &s, &r), TC_ACT_UNSPEC, "flow started on wan 0");
+	s.tcp_flags = F_ACK;
+	s.payload = 1400;
+	len = build_frame(frame, &s);
+	for (int round = 0; round < 5; round++) {
+		count[round] = ns_per_packet(count_fd, frame, len, 1000000);
+		steer[round] = ns_per_packet(l.egress, frame, len, 1000000);
+	}
+	qsort(steer, 5, sizeof(double), cmp_double);
+	qsort(count, 5, sizeof(double), cmp_double);
+	ratio = count[2] > 0 ? steer[2] / count[2] : 99;
+	fprintf(stderr, "# fast path: steering %.0f ns, counting only %.0f ns per packet, "
+		"ratio %.2f (median of 5 x 1000000 runs)\n", steer[2], count[2], ratio);
+	ASSERT_TRUE(count[2] > 0 && steer[2] > 0, "measured");
+	ASSERT_LE(ratio * 100, 150, "steering fast path <= 1.5 x counting (ratio x 100)");
+	lab_down(&l);
+}
