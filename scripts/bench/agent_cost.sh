@@ -38,14 +38,14 @@ sleep 2
 	for i in 1 2 3 4; do ip netns exec "$ns-a" ping -c 1 -W 1 -q "10.88.$i.1" >/dev/null 2>&1 & done
 	sleep 0.2
   done ) & pinger=$!
-ticks() { awk '{print $14 + $15}' "/proc/$agent/stat"; }
-hz=$(getconf CLK_TCK)
-t0=$(ticks); s0=$(date +%s.%N)
+# CPU time in ns from the scheduler (clock ticks are too coarse for < 1 %)
+cpu_ns() { cut -d' ' -f1 "/proc/$agent/schedstat"; }
+t0=$(cpu_ns); s0=$(date +%s.%N)
 sleep "$SECS"
-t1=$(ticks); s1=$(date +%s.%N)
+t1=$(cpu_ns); s1=$(date +%s.%N)
 rss=$(awk '/VmRSS/ {print $2}' "/proc/$agent/status")
 hwm=$(awk '/VmHWM/ {print $2}' "/proc/$agent/status")
-cpu=$(echo "($t1 - $t0) / $hz / ($s1 - $s0) * 100" | bc -l)
+cpu=$(echo "($t1 - $t0) / 1000000000 / ($s1 - $s0) * 100" | bc -l)
 # stats latency: best and median of 20 runs
 lat=$(for _ in $(seq 20); do
 	a=$(date +%s%N); ip netns exec "$ns-a" "$BIN" stats --pin-dir "$run/bpf/omr-steer" >/dev/null
