@@ -25,6 +25,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
 #include "lib/counters.h"
 #include "lib/parse.h"
 #include "lib/flow.h"
@@ -34,6 +35,32 @@
 #define STEER_STEERED	1
 #define STEER_ERROR	2
 #define STEER_DROP	3
+
+/*
+ * The WAN of device @ifindex and its steer_wan flags: the array cache
+ * first, wan_ifindex (a hash lookup, as costly as the rest of the fast
+ * path) when the cache does not know the device.
+ */
+static __always_inline bool dev_wan(__u32 ifindex, __u32 *wan_idx, __u32 *wan_flags)
+{
+	__u32 slot = ifindex % OMR_STEER_IFCACHE_SLOTS;
+	struct steer_ifslot *cached = bpf_map_lookup_elem(&steer_ifcache, &slot);
+	struct steer_wan *w;
+	__u32 *idx;
+
+	if (cached && cached->ifindex == ifindex && ifindex) {
+		*wan_idx = cached->wan_idx;
+		*wan_flags = cached->wan_flags;
+		return true;
+	}
+	idx = wan_of_ifindex(ifindex);
+	if (!idx)
+		return false;
+	*wan_idx = *idx;
+	w = steer_wan_get(*idx);
+	*wan_flags = w ? w->flags : 0;
+	return true;
+}
 
 static __always_inline void count_steer(__u32 wan_idx, int what)
 {
@@ -222,16 +249,12 @@ leave:
 }
 
 static __always_inline int steer_egress(struct __sk_buff *skb, const struct steer_cfg *cfg,
-					__u32 routed)
+					__u32 routed, __u32 wan_flags)
 {
-	struct steer_wan *rw = steer_wan_get(routed);
+	bool l2 = wan_flags & STEER_WAN_F_L2;
 	struct flow_entry *fe;
 	struct pkt p;
-	bool l2;
 
-	if (!rw)
-		return TC_ACT_UNSPEC;
-	l2 = rw->flags & STEER_WAN_F_L2;
 	if (parse_packet(skb, l2 ? ETH_HLEN : 0, &p) != PARSE_OK ||
 	    (p.proto != IPPROTO_TCP && p.proto != IPPROTO_UDP))
 		return TC_ACT_UNSPEC;
@@ -331,18 +354,15 @@ __noinline int steer_icmp_error(struct __sk_buff *skb, const struct pkt *p, __u3
 }
 
 static __always_inline int steer_ingress(struct __sk_buff *skb, const struct steer_cfg *cfg,
-					 __u32 wan)
+					 __u32 wan, __u32 wan_flags)
 {
-	struct steer_wan *rw = steer_wan_get(wan);
 	__u32 now = cfg->epoch;
 	struct flow_entry *fe;
 	struct flow_key key;
 	struct pkt p;
 	int ret;
 
-	if (!rw)
-		return TC_ACT_UNSPEC;
-	if (parse_packet(skb, (rw->flags & STEER_WAN_F_L2) ? ETH_HLEN : 0, &p) != PARSE_OK)
+	if (parse_packet(skb, (wan_flags & STEER_WAN_F_L2) ? ETH_HLEN : 0, &p) != PARSE_OK)
 		return TC_ACT_UNSPEC;
 	if (p.proto != IPPROTO_TCP && p.proto != IPPROTO_UDP)
 		return steer_icmp_error(skb, &p, wan);
@@ -399,39 +419,61 @@ static __always_inline int steer_ingress(struct __sk_buff *skb, const struct ste
 SEC("tc")
 int omr_egress(struct __sk_buff *skb)
 {
-	__u32 *wan_idx = wan_of_ifindex(skb->ifindex);
+	__u32 wan_idx, wan_flags;
 	struct steer_cfg *cfg;
 	int verdict;
 
-	if (!wan_idx)
+	if (!dev_wan(skb->ifindex, &wan_idx, &wan_flags))
 		return TC_ACT_UNSPEC;
 	cfg = steer_cfg_get();
 	/* redirected here by our program on another WAN: it leaves here */
-	if (!cfg || !cfg->enabled || nat_take_redirect_mark(skb)) {
-		count_tx(*wan_idx, skb->len);
+	if (!cfg || !cfg->enabled || nat_take_redirect_mark(skb))
 		return TC_ACT_UNSPEC;
-	}
-	verdict = steer_egress(skb, cfg, *wan_idx);
-	/* a redirected packet is counted on the WAN it leaves by */
-	if (verdict != TC_ACT_REDIRECT)
-		count_tx(*wan_idx, skb->len);
+	/* tx is counted where the packet really leaves: omr_xmit */
+	verdict = steer_egress(skb, cfg, wan_idx, wan_flags);
 	return verdict;
 }
 
 SEC("tc")
 int omr_ingress(struct __sk_buff *skb)
 {
-	__u32 *wan_idx = wan_of_ifindex(skb->ifindex);
+	__u32 wan_idx, wan_flags;
 	struct steer_cfg *cfg;
 
-	if (!wan_idx)
+	if (!dev_wan(skb->ifindex, &wan_idx, &wan_flags))
 		return TC_ACT_UNSPEC;
-	count_rx(*wan_idx, skb->len);
+	count_rx(wan_idx, skb->len);
 	cfg = steer_cfg_get();
 	if (!cfg || !cfg->enabled)
 		return TC_ACT_UNSPEC;
-	return steer_ingress(skb, cfg, *wan_idx);
+	return steer_ingress(skb, cfg, wan_idx, wan_flags);
 }
+
+/*
+ * Where a sent packet is counted: after the WAN's qdisc, when the driver
+ * took it.  The clsact egress hook runs before the qdisc, so a shaper's
+ * (SQM, tbf) drops would be counted as sent there, and a steered packet is
+ * counted on the WAN it actually left by.  The tracepoint fires for every
+ * device of every namespace: one compare rejects other namespaces before
+ * the ifindex lookup.
+ */
+const volatile __u32 wan_netns_ino = 0;	/* set by the loader: its network namespace */
+
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wunused-parameter"	/* BPF_PROG's ctx, skb */
+SEC("tp_btf/net_dev_xmit")
+int BPF_PROG(omr_xmit, struct sk_buff *skb, int rc, struct net_device *dev, unsigned int len)
+{
+	__u32 *wan_idx;
+
+	if (rc != NETDEV_TX_OK || dev->nd_net.net->ns.inum != wan_netns_ino)
+		return 0;
+	wan_idx = wan_of_ifindex(dev->ifindex);
+	if (wan_idx)
+		count_tx(*wan_idx, len);
+	return 0;
+}
+#pragma clang diagnostic pop
 
 /*
  * Counting only, as omr_egress was before steering: the baseline of the

@@ -24,6 +24,7 @@
 #define OMR_MAP_META		"omr_meta"	/* one entry: agent state */
 #define OMR_PIN_PROG_EGRESS	"prog_egress"
 #define OMR_PIN_PROG_INGRESS	"prog_ingress"
+#define OMR_PIN_LINK_XMIT	"link_xmit"	/* tp_btf/net_dev_xmit: tx counting */
 
 /*
  * Our tc filters: a fixed handle and priority on the clsact hooks so that we
@@ -147,6 +148,8 @@ struct mptcp_state {
 #define OMR_MAP_STEER_LOAD	"steer_load"	/* one entry: struct steer_load (datapath) */
 #define OMR_MAP_STEER_RULES	"steer_rules"	/* LPM: struct steer_rule_key -> struct steer_rule */
 #define OMR_MAP_STEER_INBOUND	"steer_inbound"	/* LRU: UDP flows started from outside, by ORIG key */
+#define OMR_MAP_STEER_IFCACHE	"steer_ifcache"	/* ifindex % slots -> struct steer_ifslot */
+#define OMR_MAP_STEER_SYSCTL	"steer_sysctl"	/* ifname -> struct steer_sysctl_saved (user space) */
 #define OMR_STEER_FLOWS_DEFAULT	65536		/* flow table size without `flows N` */
 #define OMR_STEER_FLOWS_MIN	256
 #define OMR_STEER_FLOWS_MAX	(1U << 24)
@@ -208,6 +211,27 @@ struct steer_wan {
 	__be32 gw4;			/* next hop for bpf_redirect_neigh() */
 	__be32 addr6[4];
 	__be32 gw6[4];			/* usually link-local */
+};
+
+/*
+ * A cache of wan_ifindex the tc programs look at first: an array lookup is
+ * inlined by the verifier, a hash lookup costs as much as the rest of the
+ * fast path.  Slot ifindex % OMR_STEER_IFCACHE_SLOTS; a slot holding another
+ * ifindex (or none) sends the program to wan_ifindex.  Filled by user space.
+ */
+#define OMR_STEER_IFCACHE_SLOTS	256
+
+struct steer_ifslot {
+	__u32 ifindex;			/* 0: empty */
+	__u32 wan_idx;
+	__u32 wan_flags;		/* a copy of steer_wan.flags */
+	__u32 pad;
+};
+
+/* A WAN's rp_filter before `load` loosened it; `unload` puts it back. */
+struct steer_sysctl_saved {
+	__s32 rp_filter;
+	__u32 pad;
 };
 
 /* steer_cfg.rule_sets: which (proto, port) combinations steer_rules holds */

@@ -100,6 +100,46 @@ static int pin_prog(struct bpf_program *prog, const char *pin_dir, const char *n
 	return err;
 }
 
+/*
+ * The transmit counter is not per WAN: one link, pinned so it outlives the
+ * agent.  The new link replaces a previous agent's by renaming its pin over
+ * the old one (which drops the old link): no moment without counting.
+ */
+static int attach_xmit_counter(struct steer_bpf *skel, const char *pin_dir)
+{
+	char path[PATH_MAX], tmp[PATH_MAX + 8];
+	struct bpf_link *link;
+	int err;
+
+	snprintf(path, sizeof(path), "%s/%s", pin_dir, OMR_PIN_LINK_XMIT);
+	snprintf(tmp, sizeof(tmp), "%s_new", path);	/* bpffs refuses dots */
+	link = bpf_program__attach(skel->progs.omr_xmit);
+	if (!link) {
+		err = -errno;
+		pr_err("cannot attach the transmit counter (tp_btf/net_dev_xmit): %s",
+		       strerror(errno));
+		return err;
+	}
+	unlink(tmp);
+	err = bpf_link__pin(link, tmp);
+	if (!err && rename(tmp, path))
+		err = -errno;
+	if (err) {
+		pr_err("cannot pin the transmit counter at %s: %s", path, strerror(-err));
+		unlink(tmp);
+	}
+	bpf_link__disconnect(link);	/* the pin keeps it attached */
+	bpf_link__destroy(link);
+	return err;
+}
+
+static __u32 netns_inode(void)
+{
+	struct stat st;
+
+	return stat("/proc/self/ns/net", &st) ? 0 : (__u32)st.st_ino;
+}
+
 int datapath_load(struct datapath *dp, const char *pin_dir)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pin_dir);
@@ -114,6 +154,7 @@ int datapath_load(struct datapath *dp, const char *pin_dir)
 		pr_err("cannot open the BPF object: %s", strerror(errno));
 		return err;
 	}
+	dp->skel->rodata->wan_netns_ino = netns_inode();
 	err = steer_bpf__load(dp->skel);
 	if (err) {
 		pr_err("cannot load the BPF programs: %s%s", strerror(-err),
@@ -124,6 +165,8 @@ int datapath_load(struct datapath *dp, const char *pin_dir)
 	err = pin_prog(dp->skel->progs.omr_egress, pin_dir, OMR_PIN_PROG_EGRESS);
 	if (!err)
 		err = pin_prog(dp->skel->progs.omr_ingress, pin_dir, OMR_PIN_PROG_INGRESS);
+	if (!err)
+		err = attach_xmit_counter(dp->skel, pin_dir);
 	if (err)
 		goto fail;
 	dp->wan_ifindex_fd = bpf_map__fd(dp->skel->maps.wan_ifindex);

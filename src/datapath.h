@@ -38,8 +38,9 @@ int datapath_prepare_pin_dir(const char *pin_dir);
 
 /*
  * Load the programs, reusing maps already pinned under @pin_dir (a previous
- * agent's counters continue) or creating and pinning them, and pin the
- * programs.  Nothing is attached yet.
+ * agent's counters continue) or creating and pinning them, pin the
+ * programs, and attach (and pin) the transmit counter.  The per-WAN tc
+ * programs are attached by wans.c.
  */
 int datapath_load(struct datapath *dp, const char *pin_dir);
 

@@ -113,4 +113,21 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } steer_inbound SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, OMR_STEER_IFCACHE_SLOTS);
+	__type(key, __u32);
+	__type(value, struct steer_ifslot);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} steer_ifcache SEC(".maps");
+
+/* User space only: rp_filter values to restore, by interface name. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4 * OMR_MAX_WANS);
+	__type(key, char[OMR_IFNAMSIZ]);
+	__type(value, struct steer_sysctl_saved);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} steer_sysctl SEC(".maps");
+
 #endif

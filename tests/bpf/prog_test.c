@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <linux/if_ether.h>
 #include "prog_test.h"
 #include "test.h"
@@ -14,8 +15,13 @@ struct steer_bpf *steer_load_unpinned(void)
 		test_skip("cannot open the BPF object");
 		return NULL;
 	}
+	struct stat st;
+
 	bpf_object__for_each_map(map, skel->obj)
 		bpf_map__set_pin_path(map, NULL);
+	/* the transmit counter only counts devices of this network namespace */
+	if (!stat("/proc/self/ns/net", &st))
+		skel->rodata->wan_netns_ino = (__u32)st.st_ino;
 	if (steer_bpf__load(skel)) {
 		steer_bpf__destroy(skel);
 		test_skip("the kernel refused to load the datapath (not root?)");

@@ -1,11 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * Where a packet is counted, checked in the kernel: crafted IPv4, IPv6 and
- * ARP frames through the egress and ingress programs leave the verdict and
- * the bytes unchanged and add exactly their length to the right WAN.
+ * ARP frames through the ingress program leave the verdict and the bytes
+ * unchanged and add exactly their length to the right WAN's rx; the egress
+ * program counts nothing (tx is counted at transmit, after the qdisc, by
+ * omr_xmit), which a real send through the loopback device checks.
  */
 #include <arpa/inet.h>
 #include <string.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <linux/if_ether.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
@@ -95,9 +103,14 @@ static void check_direction(bool egress)
 			want_bytes += len;
 			want_pkts++;
 			counters_sum(skel, wan_idx, &c);
-			ASSERT_EQ(egress ? c.tx_bytes : c.rx_bytes, want_bytes, fam_name[f]);
-			ASSERT_EQ(egress ? c.tx_packets : c.rx_packets, want_pkts, fam_name[f]);
-			ASSERT_EQ(egress ? c.rx_bytes : c.tx_bytes, 0, "other direction untouched");
+			if (egress) {
+				/* steering disabled: nothing to do before the qdisc */
+				ASSERT_EQ(c.tx_bytes + c.rx_bytes, 0, "egress counts nothing");
+				continue;
+			}
+			ASSERT_EQ(c.rx_bytes, want_bytes, fam_name[f]);
+			ASSERT_EQ(c.rx_packets, want_pkts, fam_name[f]);
+			ASSERT_EQ(c.tx_bytes, 0, "other direction untouched");
 			counters_sum(skel, 0, &other);
 			ASSERT_EQ(other.tx_bytes + other.rx_bytes, 0, "other WAN untouched");
 		}
@@ -105,7 +118,7 @@ static void check_direction(bool egress)
 	steer_bpf__destroy(skel);
 }
 
-TEST(count_egress_ipv4_ipv6_arp) { check_direction(true); }
+TEST(count_egress_leaves_tx_to_transmit) { check_direction(true); }
 TEST(count_ingress_ipv4_ipv6_arp) { check_direction(false); }
 
 TEST(count_ignores_unmanaged_interface)
@@ -126,5 +139,64 @@ TEST(count_ignores_unmanaged_interface)
 		counters_sum(skel, i, &c);
 		ASSERT_EQ(c.tx_packets + c.rx_packets, 0, "no WAN counted");
 	}
+	steer_bpf__destroy(skel);
+}
+
+static void send_loopback(int n, size_t len)
+{
+	struct sockaddr_in dst = { .sin_family = AF_INET, .sin_port = htons(9),
+				   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	char payload[1500] = "omr-steer";
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	for (int i = 0; i < n; i++)
+		sendto(fd, payload, len, 0, (struct sockaddr *)&dst, sizeof(dst));
+	close(fd);
+}
+
+/*
+ * omr_xmit: real datagrams sent through lo are counted as tx of lo's WAN;
+ * the same ifindex in another network namespace is not.
+ */
+TEST(count_tx_at_transmit)
+{
+	struct steer_bpf *skel = steer_load_unpinned();
+	__u32 ifindex = LO_IFINDEX, wan_idx = 5;
+	struct bpf_link *link;
+	struct wan_counters c;
+	int status = -1;
+	pid_t child;
+
+	if (!skel)
+		return;
+	link = bpf_program__attach(skel->progs.omr_xmit);
+	if (!ASSERT_TRUE(link, "attach tp_btf/net_dev_xmit"))
+		goto out;
+	ASSERT_EQ(bpf_map_update_elem(bpf_map__fd(skel->maps.wan_ifindex), &ifindex, &wan_idx,
+				      BPF_ANY), 0, "map lo to wan 5");
+
+	child = fork();
+	if (child == 0) {
+		/* a fresh namespace whose lo also has ifindex 1 */
+		if (unshare(CLONE_NEWNET) || system("ip link set lo up"))
+			_exit(2);
+		send_loopback(20, 300);
+		_exit(0);
+	}
+	waitpid(child, &status, 0);
+	ASSERT_EQ(status, 0, "child sent in its own namespace");
+	counters_sum(skel, wan_idx, &c);
+	ASSERT_EQ(c.tx_packets, 0, "another namespace's lo is not our WAN");
+
+	send_loopback(3, 300);
+	counters_sum(skel, wan_idx, &c);
+	/* 14 (ethernet) + 20 (IPv4) + 8 (UDP) + payload each, maybe an ICMP
+	 * port unreachable each on top */
+	ASSERT_GE(c.tx_packets, 3, "three datagrams sent");
+	ASSERT_GE(c.tx_bytes, 3 * (14 + 28 + 300), "their bytes");
+	counters_sum(skel, 0, &c);
+	ASSERT_EQ(c.tx_packets, 0, "wan 0 untouched");
+	bpf_link__destroy(link);
+out:
 	steer_bpf__destroy(skel);
 }

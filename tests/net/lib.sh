@@ -446,7 +446,7 @@ omr_load() {
 
 omr__ready() {
 	lab_pid_alive "$OMR_PID" || return 1
-	[ -s "$LAB_PIDFILE" ] && [ "$(cat "$LAB_PIDFILE" 2>/dev/null | tr -d '[:space:]')" = "$OMR_PID" ] &&
+	[ -s "$LAB_PIDFILE" ] && [ "$(tr -d '[:space:]' < "$LAB_PIDFILE" 2>/dev/null)" = "$OMR_PID" ] &&
 		omr_stats_json >/dev/null 2>&1
 }
 

@@ -764,8 +764,10 @@ static int cmd_server(int argc, char **argv)
 	}
 	if (port < 0)
 		die_usage("server: --port is required");
+	/* The TCP listener always runs (it carries `stats`); --tcp alone
+	 * only means "no UDP echo". */
 	if (!want_tcp && !want_udp)
-		want_tcp = want_udp = true;
+		want_udp = true;
 	if (bind_addr && family) {
 		union sockaddr_any tmp;
 		socklen_t len;
@@ -774,7 +776,15 @@ static int cmd_server(int argc, char **argv)
 				  family == AF_INET ? '4' : '6');
 	}
 
-	/* Without -4/-6 one IPv6 socket takes both families. */
+	/* Without -4/-6 one IPv6 socket takes both families (IPv4 only when
+	 * the kernel has no IPv6). */
+	if (!family && !bind_addr) {
+		int probe = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+		family = probe < 0 && errno == EAFNOSUPPORT ? AF_INET : 0;
+		if (probe >= 0)
+			close(probe);
+	}
 	tcp_fd = open_listener(family ? family : AF_INET6, SOCK_STREAM,
 			       mptcp ? IPPROTO_MPTCP : IPPROTO_TCP, bind_addr, port,
 			       family == AF_INET6);
@@ -788,7 +798,6 @@ static int cmd_server(int argc, char **argv)
 			return 1;
 		fds[n_fds++] = (struct pollfd){ .fd = udp_fd, .events = POLLIN };
 	}
-	(void)want_tcp;	/* the TCP listener always runs: it carries `stats` */
 
 	udp_buf = malloc(UDP_MAX_SIZE);
 	udp_scratch = malloc(UDP_MAX_SIZE);
@@ -840,6 +849,11 @@ static int cmd_server(int argc, char **argv)
 		}
 	}
 	/* Detached connection threads end with the process. */
+	close(tcp_fd);
+	if (udp_fd >= 0)
+		close(udp_fd);
+	free(udp_buf);
+	free(udp_scratch);
 	return 0;
 }
 

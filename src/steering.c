@@ -1,0 +1,1233 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Flow steering, the user-space side: see steering.h. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/if_arp.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <sys/socket.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "log.h"
+#include "steering.h"
+#include "steer.skel.h"
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* ---- the weight file ------------------------------------------------------ */
+
+static int parse_u64(const char *text, __u64 min, __u64 max, __u64 *out)
+{
+	__u64 v = 0;
+
+	if (!*text)
+		return -EINVAL;
+	for (const char *p = text; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return -EINVAL;
+		if (v > (max - (*p - '0')) / 10)
+			return -ERANGE;
+		v = v * 10 + (*p - '0');
+	}
+	if (v < min)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+__u32 steering_flows_max(const struct steering_config *sc)
+{
+	return sc && sc->flows_max ? sc->flows_max : OMR_STEER_FLOWS_DEFAULT;
+}
+
+int steering_parse_flows(struct steering_config *sc, int argc, char **argv, int line,
+			 char *msg, size_t msglen)
+{
+	__u64 n;
+	int rc;
+
+	if (argc != 2) {
+		snprintf(msg, msglen, "flows takes one number, the flow table size (%u..%u, default %u)",
+			 OMR_STEER_FLOWS_MIN, OMR_STEER_FLOWS_MAX, OMR_STEER_FLOWS_DEFAULT);
+		return -EINVAL;
+	}
+	rc = parse_u64(argv[1], OMR_STEER_FLOWS_MIN, OMR_STEER_FLOWS_MAX, &n);
+	if (rc == -ERANGE) {
+		snprintf(msg, msglen, "flows %.32s out of range %u..%u", argv[1],
+			 OMR_STEER_FLOWS_MIN, OMR_STEER_FLOWS_MAX);
+		return -EINVAL;
+	}
+	if (rc) {
+		snprintf(msg, msglen, "flows '%.32s' is not a number (the flow table size, e.g. 65536)",
+			 argv[1]);
+		return -EINVAL;
+	}
+	sc->flows_max = n;
+	sc->flows_line = line;
+	return 0;
+}
+
+/* "ADDR" or "ADDR/LEN", IPv4 or IPv6, no host bits beyond LEN. */
+static int parse_prefix(const char *text, struct steer_pin *pin, char *msg, size_t msglen)
+{
+	char addr[INET6_ADDRSTRLEN + 1];
+	const char *slash = strchr(text, '/');
+	size_t alen = slash ? (size_t)(slash - text) : strlen(text);
+	__u64 plen;
+	int max;
+
+	if (alen >= sizeof(addr))
+		goto bad;
+	memcpy(addr, text, alen);
+	addr[alen] = '\0';
+	memset(pin->addr, 0, sizeof(pin->addr));
+	if (inet_pton(AF_INET, addr, pin->addr) == 1)
+		pin->family = AF_INET;
+	else if (inet_pton(AF_INET6, addr, pin->addr) == 1)
+		pin->family = AF_INET6;
+	else
+		goto bad;
+	max = pin->family == AF_INET ? 32 : 128;
+	plen = max;
+	if (slash && parse_u64(slash + 1, 0, max, &plen)) {
+		snprintf(msg, msglen, "prefix length in '%.64s' is not 0..%d", text, max);
+		return -EINVAL;
+	}
+	pin->prefixlen = plen;
+	for (int bit = plen; bit < max; bit++) {
+		if (pin->addr[bit / 8] & (0x80 >> (bit % 8))) {
+			snprintf(msg, msglen, "'%.64s' has host bits set beyond /%u", text,
+				 (unsigned int)plen);
+			return -EINVAL;
+		}
+	}
+	return 0;
+bad:
+	snprintf(msg, msglen, "'%.64s' is not an address or prefix (like 203.0.113.5, "
+		 "198.51.100.0/24 or 2001:db8::/32)", text);
+	return -EINVAL;
+}
+
+int steering_parse_pin(struct steering_config *sc, int argc, char **argv, int line,
+		       char *msg, size_t msglen)
+{
+	static const char usage[] =
+		"pin dst PREFIX [proto tcp|udp] [port N] (wan NAME | bypass)";
+	struct steer_pin pin = { .line = line };
+	bool have_dst = false, have_proto = false, have_port = false, have_target = false;
+	int i = 1;
+
+	while (i < argc) {
+		const char *word = argv[i];
+		const char *value = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (have_target) {
+			snprintf(msg, msglen, "'%.32s' after the pin's target (%s)", word, usage);
+			return -EINVAL;
+		}
+		if (!strcmp(word, "bypass")) {
+			pin.bypass = true;
+			have_target = true;
+			i++;
+			continue;
+		}
+		if (!value) {
+			snprintf(msg, msglen, "%.32s needs a value (%s)", word, usage);
+			return -EINVAL;
+		}
+		if (!strcmp(word, "dst")) {
+			if (have_dst) {
+				snprintf(msg, msglen, "dst given twice");
+				return -EINVAL;
+			}
+			if (parse_prefix(value, &pin, msg, msglen))
+				return -EINVAL;
+			have_dst = true;
+		} else if (!strcmp(word, "proto")) {
+			if (have_proto) {
+				snprintf(msg, msglen, "proto given twice");
+				return -EINVAL;
+			}
+			if (!strcmp(value, "tcp")) {
+				pin.proto = IPPROTO_TCP;
+			} else if (!strcmp(value, "udp")) {
+				pin.proto = IPPROTO_UDP;
+			} else {
+				snprintf(msg, msglen, "proto '%.32s': only tcp or udp flows are steered",
+					 value);
+				return -EINVAL;
+			}
+			have_proto = true;
+		} else if (!strcmp(word, "port")) {
+			__u64 port;
+
+			if (have_port) {
+				snprintf(msg, msglen, "port given twice");
+				return -EINVAL;
+			}
+			if (parse_u64(value, 1, 65535, &port)) {
+				snprintf(msg, msglen, "port '%.32s' is not 1..65535", value);
+				return -EINVAL;
+			}
+			pin.port = port;
+			have_port = true;
+		} else if (!strcmp(word, "wan")) {
+			if (strlen(value) >= sizeof(pin.wan)) {
+				snprintf(msg, msglen, "wan name '%.32s' is longer than 15 characters", value);
+				return -EINVAL;
+			}
+			snprintf(pin.wan, sizeof(pin.wan), "%s", value);
+			have_target = true;
+		} else {
+			snprintf(msg, msglen, "unknown word '%.32s' in pin (%s)", word, usage);
+			return -EINVAL;
+		}
+		i += 2;
+	}
+	if (!have_dst) {
+		snprintf(msg, msglen, "pin needs a destination: %s", usage);
+		return -EINVAL;
+	}
+	if (!have_target) {
+		snprintf(msg, msglen, "pin needs 'wan NAME' or 'bypass' at the end: %s", usage);
+		return -EINVAL;
+	}
+	if (sc->n_pins >= STEERING_MAX_PINS) {
+		snprintf(msg, msglen, "too many pin lines (at most %d)", STEERING_MAX_PINS);
+		return -EINVAL;
+	}
+	for (int k = 0; k < sc->n_pins; k++) {
+		const struct steer_pin *o = &sc->pins[k];
+
+		if (o->family == pin.family && o->prefixlen == pin.prefixlen &&
+		    o->proto == pin.proto && o->port == pin.port &&
+		    !memcmp(o->addr, pin.addr, sizeof(o->addr))) {
+			snprintf(msg, msglen, "the same destination is pinned on line %d", o->line);
+			return -EINVAL;
+		}
+	}
+	sc->pins[sc->n_pins++] = pin;
+	return 0;
+}
+
+int steering_parse_gateway(struct steering_config *sc, const char *wan, int family,
+			   const char *text, int line, char *msg, size_t msglen)
+{
+	const char *opt = family == AF_INET ? "gateway" : "gateway6";
+	struct steer_gateway gw = { .family = family, .line = line };
+
+	if (inet_pton(family, text, gw.addr) != 1) {
+		snprintf(msg, msglen, "%s '%.64s' for wan %s is not an %s address", opt, text, wan,
+			 family == AF_INET ? "IPv4" : "IPv6");
+		return -EINVAL;
+	}
+	if ((family == AF_INET && (gw.addr[0] == 0 || gw.addr[0] >= 224)) ||
+	    (family == AF_INET6 && (gw.addr[0] == 0xff ||
+				    !memcmp(gw.addr, &in6addr_any, sizeof(in6addr_any))))) {
+		snprintf(msg, msglen, "%s %.64s for wan %s is not a unicast address", opt, text, wan);
+		return -EINVAL;
+	}
+	if (sc->n_gateways >= STEERING_MAX_GATEWAYS) {
+		snprintf(msg, msglen, "too many gateways");
+		return -EINVAL;
+	}
+	snprintf(gw.wan, sizeof(gw.wan), "%s", wan);
+	sc->gateways[sc->n_gateways++] = gw;
+	return 0;
+}
+
+int steering_check(const struct steering_config *sc,
+		   bool (*wan_defined)(const void *ctx, const char *name), const void *ctx,
+		   int *line, char *msg, size_t msglen)
+{
+	for (int i = 0; i < sc->n_pins; i++) {
+		if (sc->pins[i].bypass || wan_defined(ctx, sc->pins[i].wan))
+			continue;
+		*line = sc->pins[i].line;
+		snprintf(msg, msglen, "pin to unknown wan %s (add a 'wan %s weight N' line)",
+			 sc->pins[i].wan, sc->pins[i].wan);
+		return -EINVAL;
+	}
+	for (int i = 0; i < sc->n_gateways; i++) {
+		if (wan_defined(ctx, sc->gateways[i].wan))
+			continue;
+		*line = sc->gateways[i].line;
+		snprintf(msg, msglen, "gateway for unknown wan %s", sc->gateways[i].wan);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* ---- rtnetlink -------------------------------------------------------------- */
+
+typedef void (*nl_cb)(const struct nlmsghdr *nh, void *arg);
+
+/* Dump @type (RTM_GETLINK/GETADDR/GETROUTE) of @family, @cb per message. */
+static int nl_dump(int type, int family, nl_cb cb, void *arg)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct rtmsg rt;	/* the largest of the request headers we send */
+	} req = {
+		.nh.nlmsg_len = NLMSG_LENGTH(sizeof(struct rtmsg)),
+		.nh.nlmsg_type = type,
+		.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
+		.nh.nlmsg_seq = 1,
+		.rt.rtm_family = family,
+	};
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	static char buf[65536];
+	int fd, err = 0;
+	bool done = false;
+
+	if (type == RTM_GETLINK)
+		req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifinfomsg));
+	else if (type == RTM_GETADDR)
+		req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifaddrmsg));
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd < 0)
+		return -errno;
+	if (sendto(fd, &req, req.nh.nlmsg_len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		err = -errno;
+		goto out;
+	}
+	while (!done) {
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+		struct nlmsghdr *nh;
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			err = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		for (nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, (size_t)n); nh = NLMSG_NEXT(nh, n)) {
+			if (nh->nlmsg_type == NLMSG_DONE) {
+				done = true;
+				break;
+			}
+			if (nh->nlmsg_type == NLMSG_ERROR) {
+				struct nlmsgerr *e = NLMSG_DATA(nh);
+
+				err = e->error;
+				done = true;
+				break;
+			}
+			cb(nh, arg);
+		}
+	}
+out:
+	close(fd);
+	return err;
+}
+
+static void parse_attrs(struct rtattr **tb, int max, struct rtattr *rta, int len)
+{
+	memset(tb, 0, sizeof(*tb) * (max + 1));
+	for (; RTA_OK(rta, len); rta = RTA_NEXT(rta, len))
+		if (rta->rta_type <= max)
+			tb[rta->rta_type] = rta;
+}
+
+/* ---- discovery -------------------------------------------------------------- */
+
+#define MAX_CONNECTED	8	/* connected prefixes kept per WAN and family */
+
+struct prefix {
+	int family;
+	__u8 addr[16];
+	__u8 len;
+};
+
+/* What the kernel says about one WAN. */
+struct wan_view {
+	__u32 ifindex;
+	bool l2;
+	bool have4, have6;
+	__be32 addr4;
+	__u8 addr6[16];
+	int addr6_rank;			/* lower is better */
+	bool have_gw4, have_gw6;
+	__be32 gw4;
+	__u8 gw6[16];
+	__u64 gw4_rank, gw6_rank;	/* lower is better */
+	int n_connected;
+	struct prefix connected[2 * MAX_CONNECTED];
+};
+
+struct discovery {
+	struct wan_view view[OMR_MAX_WANS];
+	const struct wan_entry *tbl;
+};
+
+static int wan_of(const struct discovery *d, int ifindex)
+{
+	if (ifindex <= 0)
+		return -1;
+	for (int i = 0; i < OMR_MAX_WANS; i++)
+		if (d->view[i].ifindex == (__u32)ifindex)
+			return i;
+	return -1;
+}
+
+static void add_connected(struct wan_view *v, int family, const void *addr, int len)
+{
+	struct prefix p = { .family = family, .len = len };
+	int bytes = family == AF_INET ? 4 : 16;
+
+	if (v->n_connected >= (int)ARRAY_SIZE(v->connected) || len == 0)
+		return;
+	memcpy(p.addr, addr, bytes);
+	for (int bit = len; bit < bytes * 8; bit++)
+		p.addr[bit / 8] &= ~(0x80 >> (bit % 8));
+	for (int i = 0; i < v->n_connected; i++)
+		if (v->connected[i].family == family && v->connected[i].len == len &&
+		    !memcmp(v->connected[i].addr, p.addr, 16))
+			return;
+	v->connected[v->n_connected++] = p;
+}
+
+static void on_link(const struct nlmsghdr *nh, void *arg)
+{
+	struct discovery *d = arg;
+	struct ifinfomsg *ifi = NLMSG_DATA(nh);
+	int w;
+
+	if (nh->nlmsg_type != RTM_NEWLINK)
+		return;
+	w = wan_of(d, ifi->ifi_index);
+	if (w >= 0)
+		d->view[w].l2 = ifi->ifi_type == ARPHRD_ETHER;
+}
+
+static void on_addr(const struct nlmsghdr *nh, void *arg)
+{
+	struct discovery *d = arg;
+	struct ifaddrmsg *ifa = NLMSG_DATA(nh);
+	struct rtattr *tb[IFA_MAX + 1];
+	struct wan_view *v;
+	const void *local, *address;
+	__u32 flags;
+	int w;
+
+	if (nh->nlmsg_type != RTM_NEWADDR)
+		return;
+	w = wan_of(d, ifa->ifa_index);
+	if (w < 0 || ifa->ifa_scope != RT_SCOPE_UNIVERSE)
+		return;
+	v = &d->view[w];
+	parse_attrs(tb, IFA_MAX, IFA_RTA(ifa), IFA_PAYLOAD(nh));
+	flags = tb[IFA_FLAGS] ? *(__u32 *)RTA_DATA(tb[IFA_FLAGS]) : ifa->ifa_flags;
+	address = tb[IFA_ADDRESS] ? RTA_DATA(tb[IFA_ADDRESS]) : NULL;
+	local = tb[IFA_LOCAL] ? RTA_DATA(tb[IFA_LOCAL]) : address;
+	if (!local)
+		return;
+	if (ifa->ifa_family == AF_INET) {
+		if (flags & IFA_F_SECONDARY)
+			return;
+		if (!v->have4) {
+			memcpy(&v->addr4, local, 4);
+			v->have4 = true;
+		}
+		/* on point-to-point links IFA_ADDRESS is the peer */
+		add_connected(v, AF_INET, address ? address : local, ifa->ifa_prefixlen);
+	} else if (ifa->ifa_family == AF_INET6) {
+		int rank;
+
+		if (flags & (IFA_F_TENTATIVE | IFA_F_DADFAILED))
+			return;
+		/* like source selection: valid before deprecated, stable before temporary */
+		rank = (flags & IFA_F_DEPRECATED ? 2 : 0) + (flags & IFA_F_TEMPORARY ? 1 : 0);
+		if (!v->have6 || rank < v->addr6_rank) {
+			memcpy(v->addr6, local, 16);
+			v->addr6_rank = rank;
+			v->have6 = true;
+		}
+		if (ifa->ifa_prefixlen < 128)
+			add_connected(v, AF_INET6, local, ifa->ifa_prefixlen);
+	}
+}
+
+/* A default route's next hop through a WAN: the main table first, then the lowest metric. */
+static void offer_gateway(struct wan_view *v, int family, const void *gw, __u32 table,
+			  __u32 metric)
+{
+	__u64 rank = ((__u64)(table == RT_TABLE_MAIN ? 0 : 1) << 32) | metric;
+
+	if (family == AF_INET) {
+		if (v->have_gw4 && rank >= v->gw4_rank)
+			return;
+		memcpy(&v->gw4, gw, 4);
+		v->gw4_rank = rank;
+		v->have_gw4 = true;
+	} else {
+		if (v->have_gw6 && rank >= v->gw6_rank)
+			return;
+		memcpy(v->gw6, gw, 16);
+		v->gw6_rank = rank;
+		v->have_gw6 = true;
+	}
+}
+
+static void on_route(const struct nlmsghdr *nh, void *arg)
+{
+	struct discovery *d = arg;
+	struct rtmsg *rtm = NLMSG_DATA(nh);
+	struct rtattr *tb[RTA_MAX + 1];
+	__u32 table, metric;
+	int oif, w;
+
+	if (nh->nlmsg_type != RTM_NEWROUTE || rtm->rtm_type != RTN_UNICAST ||
+	    (rtm->rtm_family != AF_INET && rtm->rtm_family != AF_INET6))
+		return;
+	parse_attrs(tb, RTA_MAX, RTM_RTA(rtm), RTM_PAYLOAD(nh));
+	table = tb[RTA_TABLE] ? *(__u32 *)RTA_DATA(tb[RTA_TABLE]) : rtm->rtm_table;
+	metric = tb[RTA_PRIORITY] ? *(__u32 *)RTA_DATA(tb[RTA_PRIORITY]) : 0;
+	oif = tb[RTA_OIF] ? *(int *)RTA_DATA(tb[RTA_OIF]) : 0;
+
+	if (rtm->rtm_dst_len == 0) {
+		if (tb[RTA_GATEWAY]) {
+			w = wan_of(d, oif);
+			if (w >= 0)
+				offer_gateway(&d->view[w], rtm->rtm_family,
+					      RTA_DATA(tb[RTA_GATEWAY]), table, metric);
+		}
+		if (tb[RTA_MULTIPATH]) {
+			struct rtnexthop *nhp = RTA_DATA(tb[RTA_MULTIPATH]);
+			int len = RTA_PAYLOAD(tb[RTA_MULTIPATH]);
+
+			while (len >= (int)sizeof(*nhp) && nhp->rtnh_len >= sizeof(*nhp) &&
+			       nhp->rtnh_len <= len) {
+				struct rtattr *ntb[RTA_MAX + 1];
+
+				parse_attrs(ntb, RTA_MAX, RTNH_DATA(nhp), nhp->rtnh_len - sizeof(*nhp));
+				w = wan_of(d, nhp->rtnh_ifindex);
+				if (w >= 0 && ntb[RTA_GATEWAY])
+					offer_gateway(&d->view[w], rtm->rtm_family,
+						      RTA_DATA(ntb[RTA_GATEWAY]), table, metric);
+				len -= RTNH_ALIGN(nhp->rtnh_len);
+				nhp = RTNH_NEXT(nhp);
+			}
+		}
+		return;
+	}
+	/* a network reached directly through a WAN: left to the routing table */
+	if (!tb[RTA_GATEWAY] && tb[RTA_DST] && rtm->rtm_scope == RT_SCOPE_LINK) {
+		w = wan_of(d, oif);
+		if (w >= 0 && !(rtm->rtm_family == AF_INET6 &&
+				((__u8 *)RTA_DATA(tb[RTA_DST]))[0] == 0xfe))
+			add_connected(&d->view[w], rtm->rtm_family, RTA_DATA(tb[RTA_DST]),
+				      rtm->rtm_dst_len);
+	}
+}
+
+static void discover(struct steering *st, struct discovery *d, const struct wan_entry *tbl)
+{
+	int err;
+
+	memset(d, 0, sizeof(*d));
+	d->tbl = tbl;
+	for (int i = 0; i < OMR_MAX_WANS; i++)
+		if ((tbl[i].flags & OMR_WAN_F_CONFIGURED) && (tbl[i].flags & OMR_WAN_F_PRESENT))
+			d->view[i].ifindex = tbl[i].ifindex;
+	if ((err = nl_dump(RTM_GETLINK, AF_UNSPEC, on_link, d)) ||
+	    (err = nl_dump(RTM_GETADDR, AF_UNSPEC, on_addr, d)) ||
+	    (err = nl_dump(RTM_GETROUTE, AF_INET, on_route, d)) ||
+	    (err = nl_dump(RTM_GETROUTE, AF_INET6, on_route, d)))
+		pr_warn("steering: reading interfaces, addresses and routes: %s", strerror(-err));
+
+	/* `gateway`/`gateway6` in the weight file win */
+	for (int g = 0; g < st->settings.n_gateways; g++) {
+		const struct steer_gateway *gw = &st->settings.gateways[g];
+
+		for (int i = 0; i < OMR_MAX_WANS; i++) {
+			struct wan_view *v = &d->view[i];
+
+			if (!v->ifindex || strncmp(tbl[i].name, gw->wan, OMR_IFNAMSIZ))
+				continue;
+			if (gw->family == AF_INET) {
+				memcpy(&v->gw4, gw->addr, 4);
+				v->have_gw4 = true;
+			} else {
+				memcpy(v->gw6, gw->addr, 16);
+				v->have_gw6 = true;
+			}
+		}
+	}
+}
+
+/* ---- rp_filter ---------------------------------------------------------------- */
+
+static int sysctl_get(const char *ifname, int *value)
+{
+	char path[128], buf[16] = "";
+	int fd, n;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/rp_filter", ifname);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -EIO;
+	*value = atoi(buf);
+	return 0;
+}
+
+static int sysctl_set(const char *ifname, int value)
+{
+	char path[128], buf[16];
+	int fd, n, len;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/rp_filter", ifname);
+	len = snprintf(buf, sizeof(buf), "%d\n", value);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, buf, len);
+	close(fd);
+	return n == len ? 0 : -EIO;
+}
+
+/*
+ * Replies of a translated flow arrive on the WAN it was moved to while the
+ * route back to their source is another WAN's: strict rp_filter (1) would
+ * drop them.  Loose (2) still drops sources no route leads to.  The value
+ * in force is the larger of conf/all and conf/IFNAME.
+ */
+static void loosen_rp_filter(struct steering *st, const char *ifname)
+{
+	char key[OMR_IFNAMSIZ] = {};
+	struct steer_sysctl_saved saved = {};
+	int all = 0, dev = 0, err;
+
+	if (sysctl_get("all", &all) || sysctl_get(ifname, &dev))
+		return;
+	if ((all > dev ? all : dev) != 1)
+		return;
+	snprintf(key, sizeof(key), "%s", ifname);
+	if (bpf_map_lookup_elem(st->sysctl_fd, key, &saved)) {
+		saved.rp_filter = dev;
+		if (bpf_map_update_elem(st->sysctl_fd, key, &saved, BPF_NOEXIST) && errno != EEXIST) {
+			pr_warn("steering: cannot record rp_filter of %s (%s); leaving it strict, "
+				"so translated replies on it may be dropped", ifname, strerror(errno));
+			return;
+		}
+	}
+	err = sysctl_set(ifname, 2);
+	if (err)
+		pr_warn("steering: cannot set net.ipv4.conf.%s.rp_filter=2 (%s): replies of flows "
+			"moved to %s may be dropped", ifname, strerror(-err), ifname);
+	else
+		pr_info("steering: net.ipv4.conf.%s.rp_filter %d -> 2 (loose) while steering; "
+			"'omr-steer unload' puts it back", ifname, dev);
+}
+
+/* ---- maps ---------------------------------------------------------------------- */
+
+static int open_pin(const char *pin_dir, const char *name)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", pin_dir, name);
+	return bpf_obj_get(path);
+}
+
+int steering_open(struct steering *st, const char *pin_dir)
+{
+	struct {
+		int *fd;
+		const char *name;
+	} maps[] = {
+		{ &st->flows_fd, OMR_MAP_STEER_FLOWS }, { &st->cfg_fd, OMR_MAP_STEER_CFG },
+		{ &st->wan_fd, OMR_MAP_STEER_WAN }, { &st->load_fd, OMR_MAP_STEER_LOAD },
+		{ &st->rules_fd, OMR_MAP_STEER_RULES }, { &st->inbound_fd, OMR_MAP_STEER_INBOUND },
+		{ &st->ifcache_fd, OMR_MAP_STEER_IFCACHE }, { &st->sysctl_fd, OMR_MAP_STEER_SYSCTL },
+	};
+	__u32 key = 0;
+
+	memset(st, 0, sizeof(*st));
+	for (size_t i = 0; i < ARRAY_SIZE(maps); i++)
+		*maps[i].fd = -1;
+	for (size_t i = 0; i < ARRAY_SIZE(maps); i++) {
+		*maps[i].fd = open_pin(pin_dir, maps[i].name);
+		if (*maps[i].fd < 0) {
+			int err = -errno;
+
+			pr_err("steering: cannot open %s/%s: %s", pin_dir, maps[i].name,
+			       strerror(errno));
+			steering_close(st);
+			return err;
+		}
+	}
+	/* a previous agent's state: its epoch goes on, flows keep their age */
+	bpf_map_lookup_elem(st->cfg_fd, &key, &st->cfg);
+	for (__u32 i = 0; i < OMR_MAX_WANS; i++)
+		bpf_map_lookup_elem(st->wan_fd, &i, &st->wans[i]);
+	st->interval_ms = 1000;
+	return 0;
+}
+
+void steering_close(struct steering *st)
+{
+	int *fds[] = { &st->flows_fd, &st->cfg_fd, &st->wan_fd, &st->load_fd, &st->rules_fd,
+		       &st->inbound_fd, &st->ifcache_fd, &st->sysctl_fd };
+
+	for (size_t i = 0; i < ARRAY_SIZE(fds); i++) {
+		if (*fds[i] >= 0)
+			close(*fds[i]);
+		*fds[i] = -1;
+	}
+	free(st->rules);
+	st->rules = NULL;
+	st->n_rules = 0;
+}
+
+void steering_configure(struct steering *st, const struct steering_config *sc,
+			__u32 interval_ms)
+{
+	if (sc)
+		st->settings = *sc;
+	else
+		memset(&st->settings, 0, sizeof(st->settings));
+	st->interval_ms = interval_ms ? interval_ms : 1000;
+}
+
+int steering_prepare(struct steer_bpf *skel, const struct steering_config *sc,
+		     const char *pin_dir)
+{
+	__u32 want = steering_flows_max(sc), inbound;
+	int fd = pin_dir ? open_pin(pin_dir, OMR_MAP_STEER_FLOWS) : -1;
+
+	if (fd >= 0) {
+		struct bpf_map_info info = {};
+		__u32 len = sizeof(info);
+
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len) && info.max_entries != want) {
+			pr_warn("steering: the flow table pinned in %s holds %u flows, not the %u "
+				"asked for; keeping it (its flows go on) - 'omr-steer unload' and "
+				"'load' resize it", pin_dir, info.max_entries, want);
+			want = info.max_entries;
+		}
+		close(fd);
+	}
+	inbound = want / 4 < 1024 ? 1024 : want / 4;
+	fd = pin_dir ? open_pin(pin_dir, OMR_MAP_STEER_INBOUND) : -1;
+	if (fd >= 0) {
+		struct bpf_map_info info = {};
+		__u32 len = sizeof(info);
+
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len))
+			inbound = info.max_entries;
+		close(fd);
+	}
+	if (bpf_map__set_max_entries(skel->maps.steer_flows, want) ||
+	    bpf_map__set_max_entries(skel->maps.steer_inbound, inbound))
+		return -EINVAL;
+	return 0;
+}
+
+/* The LPM key of a prefix (IPv4 mapped into IPv6) with protocol and port. */
+static struct steer_rule_key rule_key(int family, const __u8 *addr, int len, __u8 proto,
+				      __u16 port)
+{
+	struct steer_rule_key k = { .proto = proto, .port = htons(port) };
+
+	if (family == AF_INET) {
+		k.addr[2] = htonl(0xffff);
+		memcpy(&k.addr[3], addr, 4);
+		len += 96;
+	} else {
+		memcpy(k.addr, addr, 16);
+	}
+	k.prefixlen = 32 + len;
+	return k;
+}
+
+static __u32 rule_set_bit(const struct steer_rule_key *k)
+{
+	if (k->proto && k->port)
+		return STEER_RULES_PROTO_PORT;
+	if (k->proto)
+		return STEER_RULES_PROTO;
+	if (k->port)
+		return STEER_RULES_PORT;
+	return STEER_RULES_ANY;
+}
+
+/*
+ * Write the rules: connected networks of every WAN (bypass) and the pins;
+ * remove rules no longer wanted.  Returns the STEER_RULES_* sets in use.
+ */
+static __u32 write_rules(struct steering *st, const struct discovery *d,
+			 const struct wan_entry *tbl)
+{
+	int max = OMR_STEER_MAX_RULES, n = 0;
+	struct steer_rule_key *keys = calloc(max, sizeof(*keys));
+	struct steer_rule *vals = calloc(max, sizeof(*vals));
+	__u32 sets = 0;
+
+	if (!keys || !vals) {
+		free(keys);
+		free(vals);
+		return st->cfg.rule_sets;
+	}
+	/* pins first: a pin on a connected network is the operator's word */
+	for (int p = 0; p < st->settings.n_pins && n < max; p++) {
+		const struct steer_pin *pin = &st->settings.pins[p];
+		struct steer_rule v = { .action = STEER_RULE_BYPASS };
+		int w = -1;
+
+		if (!pin->bypass) {
+			for (int i = 0; i < OMR_MAX_WANS; i++)
+				if ((tbl[i].flags & OMR_WAN_F_CONFIGURED) &&
+				    !strncmp(tbl[i].name, pin->wan, OMR_IFNAMSIZ))
+					w = i;
+			if (w < 0)
+				continue;
+			v.action = STEER_RULE_PIN;
+			v.wan_idx = w;
+		}
+		keys[n] = rule_key(pin->family, pin->addr, pin->prefixlen, pin->proto, pin->port);
+		vals[n++] = v;
+	}
+	for (int i = 0; i < OMR_MAX_WANS; i++) {
+		const struct wan_view *v = &d->view[i];
+
+		for (int c = 0; c < v->n_connected && n < max; c++) {
+			struct steer_rule_key k = rule_key(v->connected[c].family,
+							   v->connected[c].addr,
+							   v->connected[c].len, 0, 0);
+			bool dup = false;
+
+			for (int j = 0; j < n && !dup; j++)
+				dup = !memcmp(&keys[j], &k, sizeof(k));
+			if (dup)
+				continue;
+			keys[n] = k;
+			vals[n++] = (struct steer_rule){ .action = STEER_RULE_BYPASS };
+		}
+	}
+
+	/* the rules of a previous agent are ours to replace */
+	if (!st->rules_adopted) {
+		struct steer_rule_key cur, next;
+		void *prev = NULL;
+
+		free(st->rules);
+		st->rules = calloc(max, sizeof(*st->rules));
+		st->n_rules = 0;
+		while (st->rules && st->n_rules < max &&
+		       !bpf_map_get_next_key(st->rules_fd, prev, &next)) {
+			st->rules[st->n_rules++] = next;
+			cur = next;
+			prev = &cur;
+		}
+		st->rules_adopted = true;
+	}
+	for (int j = 0; j < n; j++) {
+		if (bpf_map_update_elem(st->rules_fd, &keys[j], &vals[j], BPF_ANY))
+			pr_warn("steering: cannot write a rule: %s", strerror(errno));
+		else
+			sets |= rule_set_bit(&keys[j]);
+	}
+	for (int r = 0; st->rules && r < st->n_rules; r++) {
+		bool keep = false;
+
+		for (int j = 0; j < n && !keep; j++)
+			keep = !memcmp(&st->rules[r], &keys[j], sizeof(keys[j]));
+		if (!keep)
+			bpf_map_delete_elem(st->rules_fd, &st->rules[r]);
+	}
+	free(st->rules);
+	st->rules = keys;
+	st->n_rules = n;
+	free(vals);
+	return sets;
+}
+
+/* steer_wan and the ifindex cache in front of wan_ifindex. */
+static void write_wans(struct steering *st, const struct discovery *d, const struct wan_entry *tbl)
+{
+	for (__u32 i = 0; i < OMR_MAX_WANS; i++) {
+		const struct wan_view *v = &d->view[i];
+		struct steer_wan w = {};
+		__u32 slot;
+
+		if (v->ifindex) {
+			w.ifindex = v->ifindex;
+			w.flags = (v->l2 ? STEER_WAN_F_L2 : 0) |
+				  (v->have4 ? STEER_WAN_F_ADDR4 : 0) |
+				  (v->have6 ? STEER_WAN_F_ADDR6 : 0) |
+				  (v->have_gw4 ? STEER_WAN_F_GW4 : 0) |
+				  (v->have_gw6 ? STEER_WAN_F_GW6 : 0);
+			w.addr4 = v->addr4;
+			w.gw4 = v->gw4;
+			memcpy(w.addr6, v->addr6, 16);
+			memcpy(w.gw6, v->gw6, 16);
+		}
+		if (memcmp(&w, &st->wans[i], sizeof(w))) {
+			char a4[INET_ADDRSTRLEN] = "-", a6[INET6_ADDRSTRLEN] = "-";
+			char g4[INET_ADDRSTRLEN] = "-", g6[INET6_ADDRSTRLEN] = "-";
+
+			if (bpf_map_update_elem(st->wan_fd, &i, &w, BPF_ANY)) {
+				pr_warn("steering: cannot write %s: %s", OMR_MAP_STEER_WAN,
+					strerror(errno));
+				continue;
+			}
+			if (v->ifindex) {
+				if (v->have4)
+					inet_ntop(AF_INET, &v->addr4, a4, sizeof(a4));
+				if (v->have6)
+					inet_ntop(AF_INET6, v->addr6, a6, sizeof(a6));
+				if (v->have_gw4)
+					inet_ntop(AF_INET, &v->gw4, g4, sizeof(g4));
+				if (v->have_gw6)
+					inet_ntop(AF_INET6, v->gw6, g6, sizeof(g6));
+				pr_info("steering: wan %s: %s, address %s %s, gateway %s %s",
+					tbl[i].name, v->l2 ? "ethernet" : "no link-layer header",
+					a4, a6, g4, g6);
+			}
+			if (v->ifindex && v->ifindex != st->wans[i].ifindex)
+				loosen_rp_filter(st, tbl[i].name);
+			st->wans[i] = w;
+		}
+
+		/* the cache: this WAN's slot, unless its old one still names it */
+		if (st->ifcache_ifindex[i] && st->ifcache_ifindex[i] != w.ifindex) {
+			struct steer_ifslot old;
+
+			slot = st->ifcache_ifindex[i] % OMR_STEER_IFCACHE_SLOTS;
+			if (!bpf_map_lookup_elem(st->ifcache_fd, &slot, &old) &&
+			    old.ifindex == st->ifcache_ifindex[i]) {
+				memset(&old, 0, sizeof(old));
+				bpf_map_update_elem(st->ifcache_fd, &slot, &old, BPF_ANY);
+			}
+			st->ifcache_ifindex[i] = 0;
+		}
+		if (w.ifindex) {
+			struct steer_ifslot s = { .ifindex = w.ifindex, .wan_idx = i,
+						  .wan_flags = w.flags };
+
+			slot = w.ifindex % OMR_STEER_IFCACHE_SLOTS;
+			if (!bpf_map_update_elem(st->ifcache_fd, &slot, &s, BPF_ANY))
+				st->ifcache_ifindex[i] = w.ifindex;
+		}
+	}
+}
+
+/* ---- the flow table's housekeeping -------------------------------------------- */
+
+struct flow_rec {
+	struct flow_key key;
+	struct flow_entry val;
+};
+
+static int cmp_key(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(struct flow_key));
+}
+
+/*
+ * Every entry of @fd into a sorted array (caller frees).  Batch lookups walk
+ * the buckets in order, so entries the datapath adds or the LRU drops
+ * meanwhile do not restart the walk (bpf_map_get_next_key() would).
+ */
+static int read_table(int fd, struct flow_rec **out, size_t *count)
+{
+	enum { CHUNK = 1024 };
+	static struct flow_key keys[CHUNK];
+	static struct flow_entry vals[CHUNK];
+	size_t cap = 4096, n = 0;
+	struct flow_rec *recs = malloc(cap * sizeof(*recs));
+	__u32 batch = 0;
+	bool first = true, more = true;
+
+	if (!recs)
+		return -ENOMEM;
+	while (more) {
+		LIBBPF_OPTS(bpf_map_batch_opts, opts);
+		__u32 got = CHUNK;
+		int err = bpf_map_lookup_batch(fd, first ? NULL : &batch, &batch, keys, vals,
+					       &got, &opts);
+
+		if (err && errno != ENOENT) {
+			err = -errno;
+			free(recs);
+			return err;
+		}
+		more = !err;
+		first = false;
+		if (n + got > cap) {
+			struct flow_rec *grown;
+
+			while (n + got > cap)
+				cap *= 2;
+			grown = realloc(recs, cap * sizeof(*recs));
+			if (!grown) {
+				free(recs);
+				return -ENOMEM;
+			}
+			recs = grown;
+		}
+		for (__u32 i = 0; i < got; i++) {
+			recs[n].key = keys[i];
+			recs[n++].val = vals[i];
+		}
+	}
+	qsort(recs, n, sizeof(*recs), cmp_key);
+	*out = recs;
+	*count = n;
+	return 0;
+}
+
+static struct flow_rec *find_rec(struct flow_rec *recs, size_t n, const struct flow_key *k)
+{
+	return bsearch(k, recs, n, sizeof(*recs), cmp_key);
+}
+
+static __u32 age_s(__u32 epoch_now, __u32 seen, __u32 interval_ms)
+{
+	return (__u64)(epoch_now - seen) * interval_ms / 1000;
+}
+
+static __u32 timeout_s(const struct flow_key *k, const struct flow_entry *v)
+{
+	if (k->proto != IPPROTO_TCP)
+		return STEERING_UDP_IDLE_S;
+	return (v->flags & FLOW_F_CLOSING) ? STEERING_TCP_CLOSING_S : STEERING_TCP_IDLE_S;
+}
+
+/* The XLAT key of a translated ORIG entry, or the ORIG key of an XLAT entry. */
+static struct flow_key partner_key(const struct flow_rec *r)
+{
+	struct flow_key k = r->key;
+
+	memcpy(k.saddr, r->val.addr, sizeof(k.saddr));
+	k.sport = r->val.port;
+	k.kind = r->key.kind == FLOW_KIND_ORIG ? FLOW_KIND_XLAT : FLOW_KIND_ORIG;
+	return k;
+}
+
+/*
+ * Age the flows: remove those idle past their timeout (TCP after FIN/RST
+ * sooner) with their reply entries, and reply entries left alone; count
+ * the active ones per WAN.  @dry only counts.
+ */
+static int scan_flows(int flows_fd, __u32 epoch, __u32 interval_ms, bool dry,
+		      __u64 flows[OMR_MAX_WANS], __u64 *expired, __u64 *orphans)
+{
+	struct flow_rec *recs;
+	size_t n;
+	int err = read_table(flows_fd, &recs, &n);
+
+	memset(flows, 0, sizeof(__u64) * OMR_MAX_WANS);
+	*expired = *orphans = 0;
+	if (err)
+		return err;
+	for (size_t i = 0; i < n; i++) {
+		struct flow_rec *r = &recs[i], *partner = NULL;
+		__u32 seen = r->val.seen_epoch;
+
+		if (r->val.flags & FLOW_F_NAT) {
+			struct flow_key pk = partner_key(r);
+
+			partner = find_rec(recs, n, &pk);
+			if (partner && (partner_key(partner).sport != r->key.sport ||
+					memcmp(partner_key(partner).saddr, r->key.saddr, 16)))
+				partner = NULL;	/* a newer flow's: not this one's */
+		}
+		if (r->key.kind == FLOW_KIND_XLAT) {
+			/* its flow keeps it; alone, it goes once it is not brand new */
+			if (!partner && epoch - r->val.created_epoch >= 2) {
+				if (!dry)
+					bpf_map_delete_elem(flows_fd, &r->key);
+				(*orphans)++;
+			}
+			continue;
+		}
+		/* replies count as activity of a translated flow */
+		if (partner && (__s32)(partner->val.seen_epoch - seen) > 0)
+			seen = partner->val.seen_epoch;
+		if (age_s(epoch, seen, interval_ms) > timeout_s(&r->key, &r->val) ||
+		    ((r->val.flags & FLOW_F_CLOSING) && partner &&
+		     (partner->val.flags & FLOW_F_CLOSING) &&
+		     age_s(epoch, seen, interval_ms) > STEERING_TCP_CLOSING_S)) {
+			if (!dry) {
+				bpf_map_delete_elem(flows_fd, &r->key);
+				if (partner)
+					bpf_map_delete_elem(flows_fd, &partner->key);
+			}
+			(*expired)++;
+			continue;
+		}
+		if (!(r->val.flags & FLOW_F_CLOSING) && r->val.wan_idx < OMR_MAX_WANS)
+			flows[r->val.wan_idx]++;
+	}
+	free(recs);
+	return 0;
+}
+
+int steering_count_flows(int flows_fd, __u32 epoch_now, __u32 interval_ms,
+			 __u64 flows[OMR_MAX_WANS])
+{
+	__u64 expired, orphans;
+
+	return scan_flows(flows_fd, epoch_now, interval_ms ? interval_ms : 1000, true, flows,
+			  &expired, &orphans);
+}
+
+/* UDP flows from outside that were never answered. */
+static void scan_inbound(struct steering *st)
+{
+	struct flow_rec *recs;
+	size_t n;
+
+	if (read_table(st->inbound_fd, &recs, &n))
+		return;
+	for (size_t i = 0; i < n; i++)
+		if (age_s(st->cfg.epoch, recs[i].val.seen_epoch, st->interval_ms) >
+		    STEERING_UDP_IDLE_S)
+			bpf_map_delete_elem(st->inbound_fd, &recs[i].key);
+	free(recs);
+}
+
+/* ---- sync ------------------------------------------------------------------------ */
+
+static __u64 now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+int steering_sync(struct steering *st, struct wan_entry *tbl)
+{
+	static struct discovery d;	/* large: off the stack */
+	struct steer_cfg c = st->cfg;
+	struct steer_load load = {};
+	__u64 now = now_ns();
+	__u32 key = 0;
+	bool scan;
+
+	discover(st, &d, tbl);
+	write_wans(st, &d, tbl);
+	c.rule_sets = write_rules(st, &d, tbl);
+
+	c.enabled = 1;
+	c.usable4 = c.usable6 = c.fallback4 = c.fallback6 = 0;
+	for (int i = 0; i < OMR_MAX_WANS; i++) {
+		const struct wan_entry *e = &tbl[i];
+		__u32 need = OMR_WAN_F_CONFIGURED | OMR_WAN_F_PRESENT | OMR_WAN_F_ATTACHED |
+			     OMR_WAN_F_UP;
+		bool up = (e->flags & need) == need && e->ifindex &&
+			  st->wans[i].ifindex == e->ifindex;
+		__u32 bit = 1U << i;
+
+		c.weight[i] = up ? e->effective_weight : 0;
+		if (!up)
+			continue;
+		if (st->wans[i].flags & STEER_WAN_F_ADDR4) {
+			if (c.weight[i])
+				c.usable4 |= bit;
+			else
+				c.fallback4 |= bit;
+		}
+		if (st->wans[i].flags & STEER_WAN_F_ADDR6) {
+			if (c.weight[i])
+				c.usable6 |= bit;
+			else
+				c.fallback6 |= bit;
+		}
+	}
+
+	/* once per interval: a new epoch, flows aged and counted, the load rebased */
+	scan = !st->last_gc_ns || now - st->last_gc_ns >= (__u64)st->interval_ms * 1000000ULL * 9 / 10;
+	if (scan) {
+		st->last_gc_ns = now;
+		c.epoch++;
+		bpf_map_lookup_elem(st->load_fd, &key, &load);
+		if (!scan_flows(st->flows_fd, c.epoch, st->interval_ms, false, st->flows,
+				&st->expired, &st->orphans)) {
+			for (int i = 0; i < OMR_MAX_WANS; i++)
+				c.load_base[i] = (__s64)st->flows[i] - (__s64)load.assigned[i];
+		}
+		scan_inbound(st);
+	}
+	for (int i = 0; i < OMR_MAX_WANS; i++)
+		if (tbl[i].flags & OMR_WAN_F_CONFIGURED)
+			tbl[i].flows = st->flows[i];
+
+	if (memcmp(&c, &st->cfg, sizeof(c))) {
+		if (bpf_map_update_elem(st->cfg_fd, &key, &c, BPF_ANY)) {
+			int err = -errno;
+
+			pr_err("steering: cannot write %s: %s", OMR_MAP_STEER_CFG, strerror(errno));
+			return err;
+		}
+		st->cfg = c;
+	}
+	return 0;
+}
+
+int steering_restore(int cfg_fd, int sysctl_fd)
+{
+	char key[OMR_IFNAMSIZ], next[OMR_IFNAMSIZ];
+	void *prev = NULL;
+	int err = 0;
+
+	if (cfg_fd >= 0) {
+		struct steer_cfg c = {};
+		__u32 k = 0;
+
+		bpf_map_update_elem(cfg_fd, &k, &c, BPF_ANY);
+	}
+	if (sysctl_fd < 0)
+		return 0;
+	while (!bpf_map_get_next_key(sysctl_fd, prev, next)) {
+		struct steer_sysctl_saved saved;
+		int now;
+
+		memcpy(key, next, sizeof(key));
+		prev = key;
+		if (bpf_map_lookup_elem(sysctl_fd, key, &saved))
+			continue;
+		key[OMR_IFNAMSIZ - 1] = '\0';
+		/* only if it is still what we set: the operator may have changed it since */
+		if (sysctl_get(key, &now) || now != 2)
+			continue;
+		if (sysctl_set(key, saved.rp_filter)) {
+			pr_warn("cannot put net.ipv4.conf.%s.rp_filter back to %d", key,
+				saved.rp_filter);
+			err = -EIO;
+		} else {
+			pr_info("net.ipv4.conf.%s.rp_filter put back to %d", key, saved.rp_filter);
+		}
+	}
+	return err;
+}
+
+int steering_unload(const char *pin_dir)
+{
+	int cfg_fd = open_pin(pin_dir, OMR_MAP_STEER_CFG);
+	int sysctl_fd = open_pin(pin_dir, OMR_MAP_STEER_SYSCTL);
+	int err = steering_restore(cfg_fd, sysctl_fd);
+
+	if (cfg_fd >= 0)
+		close(cfg_fd);
+	if (sysctl_fd >= 0)
+		close(sysctl_fd);
+	return err;
+}
