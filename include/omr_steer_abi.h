@@ -243,7 +243,7 @@ struct steer_sysctl_saved {
 /*
  * What the datapath steers by, written by user space only.  The choice for
  * a new flow is the usable WAN with the least (load + 1) / weight, where
- * load = load_base (active flows at the agent's last scan, minus what
+ * load = load_base (flows busy lately at the agent's last scan, minus what
  * steer_load.assigned was then) + steer_load.assigned (flows given since).
  */
 struct steer_cfg {

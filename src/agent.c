@@ -26,6 +26,7 @@
 #include "mptcp.h"
 #include "pidfile.h"
 #include "rates.h"
+#include "steering.h"
 #include "wans.h"
 #include "weights.h"
 
@@ -36,6 +37,8 @@ struct agent {
 	struct wan_set wans;
 	struct rate_sample rates[OMR_MAX_WANS];
 	struct live live;		/* health, probes, capacity */
+	struct steering steering;	/* flow steering's maps and state */
+	bool steering_open;
 	struct mptcp_support mptcp;	/* probed at start */
 	int mptcp_mode;			/* enum mptcp_mode in force, < 0: none */
 	int pidfile_fd, signal_fd, timer_fd, link_fd;
@@ -115,6 +118,13 @@ static void update_weights(struct agent *a, bool config_changed)
 
 	live_inputs(&a->live, &a->wans, &a->cfg, time(NULL), in);
 	changed = weights_update(a->wans.tbl, in);
+	if (a->steering_open) {
+		/* addresses, gateways, weights, flow ages; sets tbl[].flows */
+		int ret = steering_sync(&a->steering, a->wans.tbl);
+
+		if (ret < 0)
+			pr_warn("steering: %s", strerror(-ret));
+	}
 	for (__u32 i = 0; i < OMR_MAX_WANS; i++)
 		if (a->wans.tbl[i].flags & OMR_WAN_F_CONFIGURED)
 			datapath_write_wan(&a->dp, i, &a->wans.tbl[i]);
@@ -201,6 +211,8 @@ static void reload(struct agent *a)
 	if (ret)
 		pr_err("reload: applying %s: %s", a->opts->config_path, strerror(-ret));
 	live_configure(&a->live, &a->wans, &a->cfg);
+	if (a->steering_open)
+		steering_configure(&a->steering, &a->cfg.steering, a->cfg.interval_ms);
 	if (sched_changed)
 		start_mptcp(a);
 	update_weights(a, true);
@@ -266,7 +278,7 @@ static int setup(struct agent *a)
 	}
 	if (datapath_prepare_pin_dir(a->opts->pin_dir))
 		return 1;
-	if (datapath_load(&a->dp, a->opts->pin_dir))
+	if (datapath_load(&a->dp, a->opts->pin_dir, &a->cfg.steering))
 		return 1;
 	other = datapath_agent_pid(&a->dp);
 	if (other && other != getpid()) {
@@ -288,6 +300,12 @@ static int setup(struct agent *a)
 		return 1;
 	}
 	live_configure(&a->live, &a->wans, &a->cfg);
+	ret = steering_open(&a->steering, a->opts->pin_dir);
+	if (ret)
+		pr_warn("steering: cannot open its maps (%s): flows are not steered", strerror(-ret));
+	a->steering_open = !ret;
+	if (a->steering_open)
+		steering_configure(&a->steering, &a->cfg.steering, a->cfg.interval_ms);
 	start_mptcp(a);
 	update_weights(a, true);
 	bump_generation(a);
@@ -398,6 +416,8 @@ int agent_run(const struct agent_opts *o)
 		pr_info("stopped; the datapath stays attached ('omr-steer unload' removes it)");
 	}
 	live_close(&a.live);
+	if (a.steering_open)
+		steering_close(&a.steering);
 	datapath_close(&a.dp);
 	return ret;
 }

@@ -15,6 +15,7 @@
 #include "log.h"
 #include "mptcp.h"
 #include "pidfile.h"
+#include "steering.h"
 #include "wans.h"
 
 /* SIGTERM, then wait until the agent has let go of the datapath (<= 5 s). */
@@ -62,7 +63,10 @@ int cmd_unload(const struct cli_opts *o)
 		pr_warn("%s holds no complete omr-steer datapath (%s); removing what is there",
 			o->pin_dir, strerror(-err));
 	}
-	/* before the pins go: they hold what to restore (flags, scheduler) */
+	/* before the pins go: they hold what to restore (rp_filter, flags, scheduler) */
+	err = steering_unload(o->pin_dir);
+	if (err)
+		pr_warn("steering: could not restore everything: %s", strerror(-err));
 	err = mptcp_restore(o->pin_dir);
 	if (err)
 		pr_warn("MPTCP: could not restore everything: %s", strerror(-err));

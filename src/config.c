@@ -457,11 +457,35 @@ static int wan_opt_max(struct parse_ctx *ctx, struct wan_config *wan, char **val
 	return wan_opt_rate(ctx, wan, "max", values[0], &wan->max_bps);
 }
 
+static int wan_opt_gateway_family(struct parse_ctx *ctx, struct wan_config *wan, char **values,
+				  int family)
+{
+	char msg[200];
+	int rc = steering_parse_gateway(&ctx->cfg->steering, wan->name, family, values[0],
+					ctx->line, msg, sizeof(msg));
+
+	if (rc)
+		config_error(ctx, "%s", msg);
+	return rc;
+}
+
+static int wan_opt_gateway(struct parse_ctx *ctx, struct wan_config *wan, char **values)
+{
+	return wan_opt_gateway_family(ctx, wan, values, AF_INET);
+}
+
+static int wan_opt_gateway6(struct parse_ctx *ctx, struct wan_config *wan, char **values)
+{
+	return wan_opt_gateway_family(ctx, wan, values, AF_INET6);
+}
+
 static const struct wan_option wan_options[] = {
 	{ "weight", 1, true, "0..1000 or auto", wan_opt_weight },
 	{ "probe", 1, false, "an address to ping, or ADDR:PORT to connect to", wan_opt_probe },
 	{ "min", 1, false, "a rate such as 5mbit", wan_opt_min },
 	{ "max", 1, false, "a rate such as 100mbit", wan_opt_max },
+	{ "gateway", 1, false, "the IPv4 next hop for flows steered to it", wan_opt_gateway },
+	{ "gateway6", 1, false, "the IPv6 next hop for flows steered to it", wan_opt_gateway6 },
 };
 
 static const struct wan_option *find_wan_option(const char *name)
@@ -621,6 +645,26 @@ static int kw_schedule(struct parse_ctx *ctx, int argc, char **argv)
 	return 0;
 }
 
+static int kw_flows(struct parse_ctx *ctx, int argc, char **argv)
+{
+	char msg[200];
+	int rc = steering_parse_flows(&ctx->cfg->steering, argc, argv, ctx->line, msg, sizeof(msg));
+
+	if (rc)
+		config_error(ctx, "%s", msg);
+	return rc;
+}
+
+static int kw_pin(struct parse_ctx *ctx, int argc, char **argv)
+{
+	char msg[200];
+	int rc = steering_parse_pin(&ctx->cfg->steering, argc, argv, ctx->line, msg, sizeof(msg));
+
+	if (rc)
+		config_error(ctx, "%s", msg);
+	return rc;
+}
+
 struct config_keyword {
 	const char *name;
 	bool once;		/* may appear only once in a file */
@@ -632,6 +676,8 @@ static const struct config_keyword config_keywords[] = {
 	{ "wan",      false, kw_wan },
 	{ "schedule", false, kw_schedule },
 	{ "mptcp-scheduler", true, kw_mptcp_scheduler },
+	{ "flows", true, kw_flows },
+	{ "pin", false, kw_pin },
 };
 
 static void parse_statement(struct parse_ctx *ctx, char *line)
@@ -662,6 +708,11 @@ static void parse_statement(struct parse_ctx *ctx, char *line)
 		names[i] = config_keywords[i].name;
 	list_names(expected, sizeof(expected), names, ARRAY_SIZE(config_keywords));
 	config_error(ctx, "unknown keyword '%." QUOTE_MAX "s' (expected %s)", words[0], expected);
+}
+
+static bool wan_is_defined(const void *cfg, const char *name)
+{
+	return config_find_wan(cfg, name) != NULL;
 }
 
 /* ---- the file ----------------------------------------------------------- */
@@ -725,6 +776,15 @@ int config_parse(const char *path, const char *buf, size_t len,
 		if (!config_find_wan(cfg, cfg->schedules[i].wan))
 			config_error(&ctx, "schedule for unknown wan %s (add a 'wan %s weight N' line)",
 				     cfg->schedules[i].wan, cfg->schedules[i].wan);
+	}
+	{
+		char msg[200];
+		int line = 0;
+
+		if (steering_check(&cfg->steering, wan_is_defined, cfg, &line, msg, sizeof(msg))) {
+			ctx.line = line;
+			config_error(&ctx, "%s", msg);
+		}
 	}
 	ctx.line = 0;
 	if (!ctx.n_wan_lines)

@@ -11,6 +11,7 @@
 #include "omr_steer_abi.h"
 #include "probe.h"
 #include "schedule.h"
+#include "steering.h"
 
 #define CONFIG_DEFAULT_PATH	"/etc/omr-steer.conf"
 #define CONFIG_MAX_LINE		1024	/* longer lines are an error */
@@ -38,6 +39,7 @@ struct steer_config {
 	struct wan_config wans[OMR_MAX_WANS];
 	int n_schedules;
 	struct schedule schedules[SCHEDULE_MAX];	/* "schedule WAN weight W DAYS HH:MM-HH:MM" */
+	struct steering_config steering;	/* "flows", "pin", wan "gateway"/"gateway6" */
 };
 
 /*

@@ -18,6 +18,7 @@
 #include <bpf/libbpf.h>
 #include "datapath.h"
 #include "log.h"
+#include "steering.h"
 #include "steer.skel.h"
 
 static int mkdir_p(const char *path, mode_t mode)
@@ -140,7 +141,7 @@ static __u32 netns_inode(void)
 	return stat("/proc/self/ns/net", &st) ? 0 : (__u32)st.st_ino;
 }
 
-int datapath_load(struct datapath *dp, const char *pin_dir)
+int datapath_load(struct datapath *dp, const char *pin_dir, const struct steering_config *sc)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pin_dir);
 	int err;
@@ -155,6 +156,9 @@ int datapath_load(struct datapath *dp, const char *pin_dir)
 		return err;
 	}
 	dp->skel->rodata->wan_netns_ino = netns_inode();
+	err = steering_prepare(dp->skel, sc, pin_dir);
+	if (err)
+		goto fail;
 	err = steer_bpf__load(dp->skel);
 	if (err) {
 		pr_err("cannot load the BPF programs: %s%s", strerror(-err),

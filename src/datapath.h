@@ -40,9 +40,10 @@ int datapath_prepare_pin_dir(const char *pin_dir);
  * Load the programs, reusing maps already pinned under @pin_dir (a previous
  * agent's counters continue) or creating and pinning them, pin the
  * programs, and attach (and pin) the transmit counter.  The per-WAN tc
- * programs are attached by wans.c.
+ * programs are attached by wans.c.  @sc sizes the flow tables.
  */
-int datapath_load(struct datapath *dp, const char *pin_dir);
+struct steering_config;
+int datapath_load(struct datapath *dp, const char *pin_dir, const struct steering_config *sc);
 
 /* Open the pinned maps only (no programs): -ENOENT when nothing is loaded. */
 int datapath_open_pinned(struct datapath *dp, const char *pin_dir);

@@ -1023,16 +1023,20 @@ static struct flow_key partner_key(const struct flow_rec *r)
 /*
  * Age the flows: remove those idle past their timeout (TCP after FIN/RST
  * sooner) with their reply entries, and reply entries left alone; count
- * the active ones per WAN.  @dry only counts.
+ * per WAN the flows assigned (@flows) and those busy lately (@busy, may be
+ * NULL).  @dry only counts.
  */
 static int scan_flows(int flows_fd, __u32 epoch, __u32 interval_ms, bool dry,
-		      __u64 flows[OMR_MAX_WANS], __u64 *expired, __u64 *orphans)
+		      __u64 flows[OMR_MAX_WANS], __u64 *busy,
+		      __u64 *expired, __u64 *orphans)
 {
 	struct flow_rec *recs;
 	size_t n;
 	int err = read_table(flows_fd, &recs, &n);
 
 	memset(flows, 0, sizeof(__u64) * OMR_MAX_WANS);
+	if (busy)
+		memset(busy, 0, sizeof(__u64) * OMR_MAX_WANS);
 	*expired = *orphans = 0;
 	if (err)
 		return err;
@@ -1072,8 +1076,11 @@ static int scan_flows(int flows_fd, __u32 epoch, __u32 interval_ms, bool dry,
 			(*expired)++;
 			continue;
 		}
-		if (!(r->val.flags & FLOW_F_CLOSING) && r->val.wan_idx < OMR_MAX_WANS)
+		if (!(r->val.flags & FLOW_F_CLOSING) && r->val.wan_idx < OMR_MAX_WANS) {
 			flows[r->val.wan_idx]++;
+			if (busy && age_s(epoch, seen, interval_ms) <= STEERING_BUSY_S)
+				busy[r->val.wan_idx]++;
+		}
 	}
 	free(recs);
 	return 0;
@@ -1085,7 +1092,7 @@ int steering_count_flows(int flows_fd, __u32 epoch_now, __u32 interval_ms,
 	__u64 expired, orphans;
 
 	return scan_flows(flows_fd, epoch_now, interval_ms ? interval_ms : 1000, true, flows,
-			  &expired, &orphans);
+			  NULL, &expired, &orphans);
 }
 
 /* UDP flows from outside that were never answered. */
@@ -1160,9 +1167,9 @@ int steering_sync(struct steering *st, struct wan_entry *tbl)
 		c.epoch++;
 		bpf_map_lookup_elem(st->load_fd, &key, &load);
 		if (!scan_flows(st->flows_fd, c.epoch, st->interval_ms, false, st->flows,
-				&st->expired, &st->orphans)) {
+				st->busy, &st->expired, &st->orphans)) {
 			for (int i = 0; i < OMR_MAX_WANS; i++)
-				c.load_base[i] = (__s64)st->flows[i] - (__s64)load.assigned[i];
+				c.load_base[i] = (__s64)st->busy[i] - (__s64)load.assigned[i];
 		}
 		scan_inbound(st);
 	}

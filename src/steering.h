@@ -45,6 +45,13 @@
 #define STEERING_UDP_IDLE_S	300	/* RFC 4787: at least 2 minutes, 5 recommended */
 #define STEERING_TCP_IDLE_S	7440	/* RFC 5382: 2 hours 4 minutes */
 #define STEERING_TCP_CLOSING_S	30	/* after FIN or RST */
+/*
+ * The load a new flow's choice weighs: flows that passed a packet within
+ * this many seconds.  Idle flows (a finished DNS exchange waiting for its
+ * UDP timeout, an idle ssh session) carry nothing and must not push new
+ * flows elsewhere.
+ */
+#define STEERING_BUSY_S		5
 
 struct steer_pin {
 	int family;			/* AF_INET or AF_INET6 */
@@ -120,7 +127,8 @@ struct steering {
 	struct steer_rule_key *rules;
 	bool rules_adopted;
 	__u64 last_gc_ns;
-	__u64 flows[OMR_MAX_WANS];		/* active flows at the last scan */
+	__u64 flows[OMR_MAX_WANS];		/* flows assigned (not closed) at the last scan */
+	__u64 busy[OMR_MAX_WANS];		/* of those, seen within STEERING_BUSY_S */
 	__u64 expired, orphans;			/* entries removed by the last scan */
 };
 

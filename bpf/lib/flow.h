@@ -3,8 +3,8 @@
  * The flow table and the choice of a WAN for a new flow.
  *
  * The choice: the usable WAN with the least (load + 1) / weight, where load
- * is the WAN's active flows at the agent's last scan plus the flows given
- * to it since (struct steer_cfg).  Ties go to the larger weight, then to the
+ * is the WAN's flows busy lately (a packet within a few seconds) at the
+ * agent's last scan plus the flows given to it since (struct steer_cfg).  Ties go to the larger weight, then to the
  * lower index, so the sequence is deterministic: weights 1:3 give B B B A,
  * 1:3:2 give exactly 4/12/8 of 24 flows.  Why not a hash or a slot table
  * indexed by a hash: with a few dozen flows a hash splits unevenly

@@ -602,7 +602,7 @@ TEST(steer_ipv6_udp_rewrite)
 TEST(steer_redirected_packet_passes_through_target)
 {
 	struct spec s = { .family = AF_INET, .proto = IPPROTO_TCP, .src = "10.77.2.2",
-			.dst = SERVER4, .sport = 40000, .dport = 80, .tcp_flags = F_ACK };
+			.dst = SERVER4, .sport = 40000, .dport = 80, .tcp_flags = F_SYN };
 	unsigned char frame[2048];
 	__u32 len = build_frame(frame, &s);
 	struct run r;
@@ -615,8 +615,14 @@ TEST(steer_redirected_packet_passes_through_target)
 		ASSERT_EQ(r.verdict, TC_ACT_UNSPEC, "verdict");
 		same_bytes(r.out, r.out_len, frame, len, "unchanged");
 		ASSERT_EQ(r.ctx.cb[0], 0, "mark cleared");
+		ASSERT_EQ(r.ctx.cb[1], 0, "mark cleared");
 		ASSERT_EQ(counters(&l, 1).tx_packets, 0, "tx is counted at transmit");
 		ASSERT_EQ(count_entries(l.flows), 0, "no flow started by the second pass");
+	}
+	/* the control: the same SYN without the mark starts a flow */
+	if (run(l.egress, frame, len, &r, false)) {
+		ASSERT_EQ(r.verdict, TC_ACT_UNSPEC, "on its routed WAN");
+		ASSERT_EQ(count_entries(l.flows), 1, "a flow without the mark");
 	}
 	lab_down(&l);
 }

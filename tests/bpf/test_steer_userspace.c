@@ -231,8 +231,13 @@ TEST(steering_flow_aging_and_counts)
 	ASSERT_FALSE(present(fd, nat_quiet_x), "with its reply entry");
 	ASSERT_FALSE(present(fd, orphan_old), "orphan reply entry removed");
 	ASSERT_TRUE(present(fd, orphan_new), "brand new reply entry kept (its flow is coming)");
-	ASSERT_EQ(flows[0], 1, "wan 0 active flows");
-	ASSERT_EQ(flows[1], 2, "wan 1 active flows");
+	ASSERT_EQ(flows[0], 1, "wan 0 flows");
+	ASSERT_EQ(flows[1], 2, "wan 1 flows");
+	/* the load new flows are weighed against: only flows busy in the last 5 s */
+	ASSERT_EQ(st.busy[0], 0, "wan 0: its TCP flow is quiet");
+	ASSERT_EQ(st.busy[1], 1, "wan 1: the translated flow whose replies still come");
+	ASSERT_EQ(st.cfg.load_base[0], 0, "load_base wan 0");
+	ASSERT_EQ(st.cfg.load_base[1], 1, "load_base wan 1");
 	free(st.rules);
 	steer_bpf__destroy(skel);
 }

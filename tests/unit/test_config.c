@@ -177,14 +177,14 @@ TEST(config_weight_bad)
 TEST(config_unknown_keyword)
 {
 	expect_error("wan eth1 weight 1\n\nwan0 eth1 weight 5\n", "x.conf:3: ", "unknown keyword");
-	ASSERT_STREQ(err, "x.conf:3: unknown keyword 'wan0' (expected interval, wan, schedule, mptcp-scheduler)", "message");
+	ASSERT_STREQ(err, "x.conf:3: unknown keyword 'wan0' (expected interval, wan, schedule, mptcp-scheduler, flows, pin)", "message");
 	expect_error("WAN eth1 weight 1\nwan eth2 weight 1\n", "x.conf:1: ", "'WAN'");
 }
 
 TEST(config_wan_options)
 {
 	expect_error("wan eth1 weight 1\nwan eth2 wieght 5\n", "x.conf:2: ",
-		     "unknown option 'wieght' for wan eth2 (expected weight, probe, min, max)");
+		     "unknown option 'wieght' for wan eth2 (expected weight, probe, min, max, gateway, gateway6)");
 	ASSERT_EQ(count_lines(err), 1, "one error, not also 'no weight'");
 	expect_error("wan eth1\n", "x.conf:1: ", "wan eth1 has no weight");
 	expect_error("wan eth1 weight\n", "x.conf:1: ", "weight needs a value for wan eth1");
@@ -701,4 +701,23 @@ TEST(config_mptcp_scheduler)
 	expect_error("mptcp-scheduler maybe\nwan eth1 weight 1\n", "x.conf:1: ", "yes or no");
 	expect_error("mptcp-scheduler no\nmptcp-scheduler yes\nwan eth1 weight 1\n",
 		     "x.conf:2: ", "already set on line 1");
+}
+
+TEST(config_steering_keywords)
+{
+	const char *text =
+		"flows 131072\n"
+		"wan eth1 weight 1 gateway 10.77.1.1 gateway6 fe80::1\n"
+		"wan eth2 weight 3\n"
+		"pin dst 203.0.113.5 proto udp port 51820 wan eth1\n"
+		"pin dst 2001:db8::/32 bypass\n";
+
+	if (!ASSERT_EQ(parse(text), 0, err))
+		return;
+	ASSERT_EQ(steering_flows_max(&cfg.steering), 131072, "flows");
+	ASSERT_EQ(cfg.steering.n_pins, 2, "two pins");
+	ASSERT_EQ(cfg.steering.n_gateways, 2, "two gateways");
+	expect_error("wan eth1 weight 1\npin dst 203.0.113.5 wan eth9\n", "x.conf:2: ", "eth9");
+	expect_error("wan eth1 weight 1 gateway nowhere\n", "x.conf:1: ", "nowhere");
+	expect_error("flows 12\nwan eth1 weight 1\n", "x.conf:1: ", "12");
 }

@@ -1,0 +1,177 @@
+#!/usr/bin/env bash
+# Flow steering through a real router (tests/net/lib.sh): the router
+# masquerades on two WANs and routes everything by wan1; the ISP drops
+# packets that arrive with another link's source address (strict
+# rp_filter, an IPv6 fib rule), so a flow moved to wan2 works only if it is
+# translated to wan2's address and its replies translated back.
+#
+#  - weights 1:3: 400 short TCP connections (IPv4, then IPv6) all succeed
+#    byte-exact and split 25 %/75 % (+-5 points) by the source address the
+#    server sees; UDP request/response flows work and split the same way;
+#  - a long transfer keeps its WAN while the weights change, and new flows
+#    follow the new weights;
+#  - a WAN that goes down: the UDP flow it carried moves to the other WAN
+#    and keeps working; new flows avoid it;
+#  - strict rp_filter on the router is loosened on the WANs by `load` and
+#    put back by `unload`.
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+LAB_PREFIX=${LAB_PREFIX:-os$$}
+. tests/net/lib.sh
+
+W1_4=$(lab_wan_addr4 1) W2_4=$(lab_wan_addr4 2)
+W1_6=$(lab_wan_addr6 1) W2_6=$(lab_wan_addr6 2)
+
+lab_require_omr || { lab_fail setup "build/omr-steer is missing"; exit 1; }
+lab_up --wans 2 --rates "20mbit 20mbit" || { lab_fail setup "the lab could not be built"; exit 1; }
+# a router as distributions ship it: strict reverse-path filtering
+lab_sysctl rtr net.ipv4.conf.all.rp_filter=1
+CONF=$LAB_TMP/omr-steer.conf
+lab_conf "$CONF" "interval 1" "wan wan1 weight 1" "wan wan2 weight 3"
+omr_load "$CONF" || { lab_fail setup "the agent did not start"; exit 1; }
+lab_server_start || { lab_fail setup "the traffic server did not start"; exit 1; }
+sleep 1	# the agent's first sync: addresses, gateways, weights
+
+rp() { in_ns rtr cat "/proc/sys/net/ipv4/conf/$1/rp_filter"; }
+lab_check steer_rp_filter_loosened "rp_filter of wan1/wan2 is $(rp wan1)/$(rp wan2), want 2/2" \
+	[ "$(rp wan1)" = 2 ] && [ "$(rp wan2)" = 2 ]
+
+# peer FIELD ADDR JSON: a per-peer counter of the server (0 when absent)
+peer() {
+	jq -r --arg a "$2" --arg f "$1" \
+		'[.peers[] | select(.addr == $a) | .[$f]] | add // 0' <<< "$3"
+}
+
+# split NAME BEFORE AFTER FIELD ADDR1 ADDR2 TOTAL LO HI: ADDR1's share of
+# the FIELD delta in LO..HI percent, the two adding up to TOTAL (0: any).
+split() {
+	local name=$1 before=$2 after=$3 f=$4 a1=$5 a2=$6 total=$7 lo=$8 hi=$9 n1 n2 pct
+	n1=$(( $(peer "$f" "$a1" "$after") - $(peer "$f" "$a1" "$before") ))
+	n2=$(( $(peer "$f" "$a2" "$after") - $(peer "$f" "$a2" "$before") ))
+	if [ $((n1 + n2)) -eq 0 ]; then
+		lab_fail "$name" "no $f seen from $a1 or $a2"
+		return
+	fi
+	pct=$((100 * n1 / (n1 + n2)))
+	lab_log "$name: $f $a1 $n1, $a2 $n2: ${pct}% on the first"
+	if [ "$total" != 0 ] && [ $((n1 + n2)) -ne "$total" ]; then
+		lab_fail "$name" "$((n1 + n2)) $f counted from the WAN addresses, want $total"
+	elif [ "$pct" -lt "$lo" ] || [ "$pct" -gt "$hi" ]; then
+		lab_fail "$name" "$a1 has ${pct}% of $f ($n1 of $((n1 + n2))), want $lo..$hi%"
+	else
+		lab_pass "$name"
+	fi
+}
+
+# all_ok NAME JSON WANT: the client's every connection succeeded
+all_ok() {
+	local ok failed
+	ok=$(jq -r '.ok // 0' <<< "$2" 2>/dev/null)
+	failed=$(jq -r '.failed // 1' <<< "$2" 2>/dev/null)
+	if [ "${ok:-0}" = "$3" ] && [ "${failed:-1}" = 0 ]; then
+		lab_pass "$1"
+	else
+		lab_fail "$1" "client: ${2:-no output} (want ok $3, failed 0)"
+	fi
+}
+
+# ---- weights 1:3: short TCP connections, IPv4 and IPv6 ----------------------------
+
+for fam in 4 6; do
+	if [ $fam = 4 ]; then srv=$LAB_SRV4 a1=$W1_4 a2=$W2_4; else srv=$LAB_SRV6 a1=$W1_6 a2=$W2_6; fi
+	before=$(lab_server_stats)
+	res=$(lab_traffic lan "$srv" "$LAB_PORT" --upload --bytes 4k --conns 400 --parallel 8 \
+		--timeout 120)
+	after=$(lab_server_stats)
+	all_ok "steer_tcp${fam}_400_connections_byte_exact" "$res" 400
+	split "steer_tcp${fam}_split_1_3" "$before" "$after" conns "$a1" "$a2" 400 20 30
+done
+
+# ---- UDP request/response ------------------------------------------------------------
+
+before=$(lab_server_stats)
+res=$(lab_traffic lan "$LAB_SRV4" "$LAB_PORT" --udp --conns 40 --parallel 4 --count 10 \
+	--size 300 --timeout 60)
+after=$(lab_server_stats)
+all_ok steer_udp4_request_response "$res" 40
+split steer_udp4_split_1_3 "$before" "$after" udp_packets_in "$W1_4" "$W2_4" 0 20 30
+before=$after
+res=$(lab_traffic lan "$LAB_SRV6" "$LAB_PORT" --udp --conns 40 --parallel 4 --count 10 \
+	--size 300 --timeout 60)
+after=$(lab_server_stats)
+all_ok steer_udp6_request_response "$res" 40
+split steer_udp6_split_1_3 "$before" "$after" udp_packets_in "$W1_6" "$W2_6" 0 20 30
+
+# ---- a long transfer keeps its WAN while the weights change ------------------------------
+
+# New flows are weighed against the flows busy in the last 5 s (steering.h):
+# let the UDP flows above go idle, or new flows would first even them out.
+sleep 6
+before=$(lab_server_stats)
+lab_traffic lan "$LAB_SRV4" "$LAB_PORT" --download --bytes 8m --timeout 40 \
+	>"$LAB_TMP/long.json" 2>"$LAB_TMP/long.err" &
+long_pid=$!
+LAB_BG_PIDS+=("$long_pid")
+sleep 1.5
+lab_conf "$CONF" "interval 1" "wan wan1 weight 3" "wan wan2 weight 1"
+kill -HUP "$OMR_PID"
+sleep 1.5	# the reload, then a sync
+lab_wait 5 grep -q "reload: .* applied" "$LAB_AGENT_LOG" ||
+	lab_log "the agent did not log the reload"
+# new flows follow the new weights meanwhile
+mid=$(lab_server_stats)
+res=$(lab_traffic lan "$LAB_SRV4" "$LAB_PORT" --upload --bytes 4k --conns 40 --parallel 4 \
+	--timeout 60)
+mid2=$(lab_server_stats)
+all_ok steer_new_flows_after_weight_change "$res" 40
+split steer_new_flows_follow_3_1 "$mid" "$mid2" conns "$W1_4" "$W2_4" 40 60 90
+wait "$long_pid"
+after=$(lab_server_stats)
+all_ok steer_long_transfer_survives_weight_change "$(cat "$LAB_TMP/long.json")" 1
+out1=$(( $(peer bytes_out "$W1_4" "$after") - $(peer bytes_out "$W1_4" "$before") ))
+out2=$(( $(peer bytes_out "$W2_4" "$after") - $(peer bytes_out "$W2_4" "$before") ))
+lab_log "long transfer: $out1 bytes to $W1_4, $out2 to $W2_4 (40 small uploads ran beside it)"
+# the 40 small uploads add no bytes_out beyond their results: the 8 MiB went one way
+lab_check steer_long_transfer_kept_its_wan \
+	"the 8 MiB download was split: $out1 bytes by wan1, $out2 by wan2" \
+	[ $((out1 > out2 ? out1 : out2)) -ge $((8 * 1024 * 1024)) ] && \
+	[ $((out1 < out2 ? out1 : out2)) -lt $((1024 * 1024)) ]
+
+# ---- a WAN goes down: its flows move, new flows avoid it -----------------------------------
+
+# wan1 at weight 0 (used only when no weighted WAN is up): flows go to wan2
+lab_conf "$CONF" "interval 1" "wan wan1 weight 0" "wan wan2 weight 1"
+kill -HUP "$OMR_PID"
+sleep 1.5
+lab_shape rtr wan2 4mbit && lab_shape isp rtr2 4mbit	# a UDP flow that lasts a few seconds
+before=$(lab_server_stats)
+lab_traffic lan "$LAB_SRV4" "$LAB_PORT" --udp --count 1500 --size 1000 --timeout 40 \
+	>"$LAB_TMP/udp_long.json" 2>"$LAB_TMP/udp_long.err" &
+udp_pid=$!
+LAB_BG_PIDS+=("$udp_pid")
+sleep 2
+mid=$(lab_server_stats)
+ip -n "$LAB_RTR" link set wan2 down
+wait "$udp_pid"
+after=$(lab_server_stats)
+on2_before=$(( $(peer udp_packets_in "$W2_4" "$mid") - $(peer udp_packets_in "$W2_4" "$before") ))
+on1_after=$(( $(peer udp_packets_in "$W1_4" "$after") - $(peer udp_packets_in "$W1_4" "$mid") ))
+lab_log "UDP flow: $on2_before datagrams by wan2 before it went down, $on1_after by wan1 after"
+all_ok steer_udp_flow_survives_wan_down "$(cat "$LAB_TMP/udp_long.json")" 1
+lab_check steer_udp_flow_moved_off_down_wan \
+	"the flow was not on wan2 first ($on2_before) or did not continue on wan1 ($on1_after)" \
+	[ "$on2_before" -gt 0 ] && [ "$on1_after" -gt 0 ]
+before=$(lab_server_stats)
+res=$(lab_traffic lan "$LAB_SRV4" "$LAB_PORT" --upload --bytes 4k --conns 20 --parallel 4 \
+	--timeout 60)
+after=$(lab_server_stats)
+all_ok steer_new_flows_with_wan2_down "$res" 20
+split steer_new_flows_avoid_down_wan "$before" "$after" conns "$W1_4" "$W2_4" 20 100 100
+
+# ---- unload puts rp_filter back ------------------------------------------------------------
+
+omr unload --pin-dir "$LAB_PIN_DIR" --pidfile "$LAB_PIDFILE" >>"$LAB_AGENT_LOG" 2>&1
+lab_check steer_rp_filter_restored "rp_filter of wan1 is $(rp wan1) after unload, want 0" \
+	[ "$(rp wan1)" = 0 ]
+
+lab_finish
