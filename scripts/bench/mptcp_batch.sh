@@ -11,7 +11,7 @@
 #   ideal     total bytes / sum of the link rates
 # Targets: managed >= 4x faster than the trap, and within 1.3x the ideal.
 #
-# Until `omr-steer load` calls src/mptcp.c, build/tools/mptcp_ctl does.
+# The managed runs are `omr-steer load` with the weights in its weight file.
 #   CONNS=12 BYTES=2m RATES="6mbit 18mbit 12mbit" RUNS=3 scripts/bench/mptcp_batch.sh
 set -u
 cd "$(dirname "$0")/../.." || exit 1
@@ -23,10 +23,10 @@ BYTES=${BYTES:-2m}
 RATES=${RATES:-6mbit 18mbit 12mbit}
 RUNS=${RUNS:-3}
 WEIGHTS=${WEIGHTS:-1 3 2}
-MPTCP_CTL=${MPTCP_CTL:-$LAB_ROOT/build/tools/mptcp_ctl}
 
 die() { echo "mptcp_batch: $*" >&2; exit 1; }
-for f in "$MPTCP_CTL" "$TRAFGEN"; do
+lab_require_omr || exit 1
+for f in "$TRAFGEN"; do
 	[ -x "$f" ] || die "$f is missing (make build/tools/$(basename "$f"))"
 done
 [ "$(cat /proc/sys/net/mptcp/enabled 2>/dev/null)" = 1 ] || die "MPTCP is not enabled (net.mptcp.enabled)"
@@ -42,7 +42,6 @@ in_ns rtr ip mptcp endpoint add "$(lab_wan_addr4 1)" dev wan1 subflow
 in_ns rtr ip mptcp endpoint add "$(lab_wan_addr4 2)" dev wan2 subflow backup
 in_ns rtr ip mptcp endpoint add "$(lab_wan_addr4 3)" dev wan3 subflow backup
 mkdir -p "$LAB_PIN_DIR"
-ctl() { in_net rtr "$MPTCP_CTL" "$@"; }
 
 sum_bps=0
 for r in "${rates[@]}"; do sum_bps=$((sum_bps + $(lab_rate_bps "$r"))); done
@@ -65,18 +64,19 @@ batch() {
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
-probe=$(ctl probe | sed -n 's/^reason: //p')
-echo "kernel: $probe"
 echo "links: ${rates[*]} (sum $((sum_bps / 1000000)) Mbit/s); batch: $CONNS concurrent MPTCP uploads of $BYTES"
 
 trap_res=$(batch) || die "the trap batch failed"
 read -r trap_s t1 t2 t3 <<< "$trap_res"
 printf 'trap (wan2, wan3 backup):  %7.2f s   bytes per WAN %3s%% %3s%% %3s%%\n' "$trap_s" "$t1" "$t2" "$t3"
 
-start=$(ctl start "$LAB_PIN_DIR") || die "mptcp_ctl start failed"
-mode=$(sed -n 's/^mode: //p' <<< "$start")
-ctl apply "$LAB_PIN_DIR" "wan1:${weights[0]}" "wan2:${weights[1]}" "wan3:${weights[2]}" >/dev/null ||
-	die "mptcp_ctl apply failed"
+CONF=$LAB_TMP/omr-steer.conf
+printf 'wan wan1 weight %s\nwan wan2 weight %s\nwan wan3 weight %s\n' "${weights[@]}" > "$CONF"
+omr_load "$CONF" || die "omr-steer load failed"
+sleep 1
+status=$(omr status --pin-dir "$LAB_PIN_DIR")
+mode=$(sed -n 's/^mptcp: *//p' <<< "$status")
+echo "kernel: $(grep -A1 '^mptcp:' <<< "$status" | tail -n 1 | sed 's/^ *//')"
 managed_times=()
 for ((run = 1; run <= RUNS; run++)); do
 	res=$(batch) || die "a managed batch failed"
@@ -84,7 +84,7 @@ for ((run = 1; run <= RUNS; run++)); do
 	managed_times+=("$s")
 	printf 'managed (%s), run %d: %7.2f s   bytes per WAN %3s%% %3s%% %3s%%\n' "$mode" "$run" "$s" "$m1" "$m2" "$m3"
 done
-ctl restore "$LAB_PIN_DIR" >/dev/null || echo "note: mptcp_ctl restore failed" >&2
+omr unload --pin-dir "$LAB_PIN_DIR" >/dev/null 2>&1 || echo "note: omr-steer unload failed" >&2
 
 managed_s=$(printf '%s\n' "${managed_times[@]}" | median)
 speedup=$(awk -v a="$trap_s" -v b="$managed_s" 'BEGIN { printf "%.3f", a / b }')

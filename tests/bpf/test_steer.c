@@ -783,6 +783,85 @@ TEST(steer_icmpv6_packet_too_big_udp)
 	check_icmp_error(AF_INET6, IPPROTO_UDP, sizeof(struct ipv6hdr) + sizeof(struct udphdr) + 16);
 }
 
+
+/*
+ * The other way: an error our side sends about a packet of a translated
+ * flow it received (the router's fragmentation needed, a LAN host's port
+ * unreachable) leaves by the routed WAN after conntrack; it must leave by
+ * the flow's WAN, from its address, quoting the translated tuple.
+ * @taken: another flow holds the tuple on wan 1, so the port is translated too.
+ */
+static void check_icmp_error_leaving(int family, int proto, __u32 quote, bool taken)
+{
+	const char *lan_side = family == AF_INET ? wan_addr4[0] : wan_addr6[0];
+	const char *wan_side = family == AF_INET ? wan_addr4[1] : wan_addr6[1];
+	const char *server = family == AF_INET ? SERVER4 : SERVER6;
+	struct spec out = { .family = family, .proto = proto, .src = lan_side, .dst = server,
+			    .sport = 43100, .dport = 443, .tcp_flags = F_SYN };
+	struct spec got = { .family = family, .proto = proto, .src = server, .dst = lan_side,
+			    .sport = 443, .dport = 43100, .tcp_flags = F_ACK, .payload = 1400 };
+	unsigned char inner[2048], frame[2048], want_frame[2048];
+	struct flow_entry fe;
+	struct flow_key k;
+	__u32 len, want_len;
+	struct run r;
+	struct lab l;
+
+	if (!lab_up(&l, 0, 0, 1))
+		return;
+	if (taken) {
+		struct spec native = out;
+
+		native.src = wan_side;
+		play_wan(&l, 1);
+		ASSERT_EQ(send_frame(&l, &native, &r), TC_ACT_UNSPEC, "a native flow on wan 1");
+		play_wan(&l, 0);
+	}
+	ASSERT_EQ(send_frame(&l, &out, &r), TC_ACT_REDIRECT, "flow steered to wan 1");
+	key_of(&k, &out, FLOW_KIND_ORIG);
+	if (!ASSERT_EQ(bpf_map_lookup_elem(l.flows, &k, &fe), 0, "flow entry"))
+		goto out;
+	ASSERT_EQ(ntohs(fe.port) != 43100, taken, "port translated only when taken");
+
+	/* the error as conntrack hands it to wan 0's egress */
+	build_ip(inner, &got);
+	len = build_icmp_error(frame, family, lan_side, server, inner, quote);
+	got.dst = wan_side;
+	got.dport = ntohs(fe.port);
+	build_ip(inner, &got);
+	want_len = build_icmp_error(want_frame, family, wan_side, server, inner, quote);
+	if (run(l.egress, frame, len, &r, false)) {
+		ASSERT_EQ(r.verdict, TC_ACT_REDIRECT, "the error leaves by wan 1");
+		same_bytes(r.out, r.out_len, want_frame, want_len,
+			   "outer source, quoted destination and checksums translated");
+	}
+out:
+	lab_down(&l);
+}
+
+TEST(steer_icmp_frag_needed_leaving_ipv4_tcp)
+{
+	check_icmp_error_leaving(AF_INET, IPPROTO_TCP,
+				 sizeof(struct iphdr) + sizeof(struct tcphdr) + 40, false);
+}
+
+TEST(steer_icmp_leaving_ipv4_udp_translated_port)
+{
+	check_icmp_error_leaving(AF_INET, IPPROTO_UDP,
+				 sizeof(struct iphdr) + sizeof(struct udphdr) + 40, true);
+}
+
+TEST(steer_icmpv6_leaving_tcp_translated_port)
+{
+	check_icmp_error_leaving(AF_INET6, IPPROTO_TCP,
+				 sizeof(struct ipv6hdr) + sizeof(struct tcphdr) + 40, true);
+}
+
+TEST(steer_icmpv6_packet_too_big_leaving_udp)
+{
+	check_icmp_error_leaving(AF_INET6, IPPROTO_UDP,
+				 sizeof(struct ipv6hdr) + sizeof(struct udphdr) + 40, false);
+}
 /* ---- choice ---------------------------------------------------------------------- */
 
 /* New flows split exactly by weight, the weight-0 WAN never gets one. */

@@ -8,20 +8,19 @@
 # weights (all > 0) every WAN carries a share; weight 0 makes a WAN backup
 # again; restore puts the original flags back, from the pinned record alone.
 #
-# Until `omr-steer load/unload` calls src/mptcp.c, build/tools/mptcp_ctl does
-# (same functions: mptcp_start, mptcp_apply_weights, mptcp_restore).
+# The fix is `omr-steer load` (this kernel has no MPTCP scheduler hook, so it
+# manages the endpoint flags), a weight change by `omr-steer reload`, and
+# `omr-steer unload` after a crash of the agent (kill -9).
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 LAB_PREFIX=om$$
 . tests/net/lib.sh
 
-MPTCP_CTL=${MPTCP_CTL:-$LAB_ROOT/build/tools/mptcp_ctl}
 RATE=24mbit			# every WAN: the shares show, transfers stay short
 BYTES=6m			# per upload: ~2 s on one link, ~0.7 s on three
 
-for f in "$MPTCP_CTL" "$TRAFGEN"; do
-	[ -x "$f" ] || { lab_fail setup "$f is missing (make build/tools/$(basename "$f"))"; exit 1; }
-done
+lab_require_omr || { lab_fail setup "build/omr-steer is missing"; exit 1; }
+[ -x "$TRAFGEN" ] || { lab_fail setup "$TRAFGEN is missing (make build/tools/trafgen)"; exit 1; }
 if [ "$(cat /proc/sys/net/mptcp/enabled 2>/dev/null)" != 1 ]; then
 	lab_skip mptcp_trap "MPTCP is not enabled in this kernel (net.mptcp.enabled)"
 	exit 0
@@ -36,9 +35,11 @@ in_ns rtr ip mptcp endpoint add "$(lab_wan_addr4 2)" dev wan2 subflow backup
 in_ns rtr ip mptcp endpoint add "$(lab_wan_addr4 3)" dev wan3 subflow backup
 ORIGINAL=$(in_ns rtr ip mptcp endpoint show)
 lab_log "endpoints: $(tr '\n' ';' <<< "$ORIGINAL")"
-mkdir -p "$LAB_PIN_DIR"
-
-ctl() { in_net rtr "$MPTCP_CTL" "$@"; }
+CONF=$LAB_TMP/omr-steer.conf
+weights() { # weights W1 W2 W3: the weight file
+	printf 'interval 0.5\nwan wan1 weight %s\nwan wan2 weight %s\nwan wan3 weight %s\n' "$@" > "$CONF"
+}
+backup_count() { in_ns rtr ip mptcp endpoint show | grep -c backup; }
 
 # upload: one bulk MPTCP upload from the router; sets SHARES ("p1 p2 p3",
 # percent of the bytes sent on wan1..3) and TOTAL (bytes on all WANs).
@@ -79,21 +80,27 @@ else
 	lab_pass trap_reproduced
 fi
 
-# ---- weights manage the flags --------------------------------------------------------
+# ---- omr-steer load: weights manage the flags ------------------------------------------
 
-out=$(ctl start "$LAB_PIN_DIR" 2>&1)
-lab_log "start: $(tr '\n' ';' <<< "$out")"
-if ! grep -q '^mode: endpoint flags' <<< "$out" && ! grep -q '^mode: struct_ops' <<< "$out"; then
-	lab_fail mptcp_start "mptcp_ctl start: $out"
+weights 1 1 1
+if ! omr_load "$CONF"; then
+	lab_fail mptcp_load "the agent did not start"
+	lab_finish
+	exit 1
+fi
+status=$(omr status --pin-dir "$LAB_PIN_DIR" 2>&1)
+lab_log "status: $(tr '\n' ';' <<< "$status")"
+if grep -q '^mptcp: *endpoint flags' <<< "$status" || grep -q '^mptcp: *struct_ops' <<< "$status"; then
+	lab_pass mptcp_load
 else
-	lab_pass mptcp_start
+	lab_fail mptcp_load "status does not name the MPTCP mode: $status"
 fi
 
-out=$(ctl apply "$LAB_PIN_DIR" wan1:1 wan2:1 wan3:1 2>&1)
+lab_wait 3 test 0 -eq "\$(backup_count)" 2>/dev/null
 flags=$(in_ns rtr ip mptcp endpoint show)
-lab_log "after apply 1:1:1: $(tr '\n' ';' <<< "$flags")"
-if [ "$out" != "changed: 2" ] || grep -q backup <<< "$flags"; then
-	lab_fail weights_clear_backup "apply wan1:1 wan2:1 wan3:1 said '$out'; endpoints: $flags"
+lab_log "after load 1:1:1: $(tr '\n' ';' <<< "$flags")"
+if grep -q backup <<< "$flags"; then
+	lab_fail weights_clear_backup "weights 1:1:1 loaded, endpoints still: $flags"
 else
 	lab_pass weights_clear_backup
 fi
@@ -106,12 +113,73 @@ else
 	lab_pass every_wan_carries_a_share
 fi
 
-# weight 0: wan3 becomes backup and stays out of the upload
-out=$(ctl apply "$LAB_PIN_DIR" wan1:2 wan2:1 wan3:0 2>&1)
+# weight 0 by reload: wan3 becomes backup and stays out of the upload
+weights 2 1 0
+omr reload --pidfile "$LAB_PIDFILE" >/dev/null 2>&1
+lab_wait 3 test 1 -eq "\$(backup_count)" 2>/dev/null
 flags=$(in_ns rtr ip mptcp endpoint show)
-if [ "$out" != "changed: 1" ] || ! grep -q "$(lab_wan_addr4 3) .*backup" <<< "$flags" ||
+if ! grep -q "$(lab_wan_addr4 3) .*backup" <<< "$flags" ||
    grep "$(lab_wan_addr4 1) \|$(lab_wan_addr4 2) " <<< "$flags" | grep -q backup; then
-	lab_fail weight_zero_is_backup "apply wan1:2 wan2:1 wan3:0 said '$out'; endpoints: $flags"
+	lab_fail weight_zero_is_backup "weights 2:1:0 reloaded, endpoints: $flags"
+elif ! upload; then
+	lab_fail weight_zero_is_backup "the MPTCP upload did not complete"
+elif [ "$(share 3)" -gt 5 ] || [ "$(share 1)" -lt 15 ] || [ "$(share 2)" -lt 15 ]; then
+	lab_fail weight_zero_is_backup "shares on wan1..3 are $SHARES %, want wan3 <= 5 %, the others >= 15 %"
+else
+	lab_pass weight_zero_is_backup
+fi
+
+# ---- unload after a crash: the flags come back from the pinned record alone ----------
+
+kill -KILL "$OMR_PID" 2>/dev/null; wait "$OMR_PID" 2>/dev/null
+lab_wait 5 omr__gone
+out=$(omr unload --pin-dir "$LAB_PIN_DIR" 2>&1)
+now=$(in_ns rtr ip mptcp endpoint show)
+lab_log "unload: $(tr '\n' ';' <<< "$out")"
+if [ "$now" != "$ORIGINAL" ]; then
+	lab_fail restore_puts_flags_back "after unload endpoints are: $now; originally: $ORIGINAL"
+elif [ -e "$LAB_PIN_DIR" ]; then
+	lab_fail restore_puts_flags_back "unload left $LAB_PIN_DIR"
+else
+	lab_pass restore_puts_flags_back
+fi
+
+lab_finish
+	exit 1
+fi
+status=$(omr status --pin-dir "$LAB_PIN_DIR" 2>&1)
+lab_log "status: $(tr '\n' ';' <<< "$status")"
+if grep -q '^mptcp: *endpoint flags' <<< "$status" || grep -q '^mptcp: *struct_ops' <<< "$status"; then
+	lab_pass mptcp_load
+else
+	lab_fail mptcp_load "status does not name the MPTCP mode: $status"
+fi
+
+lab_wait 3 test 0 -eq "\$(backup_count)" 2>/dev/null
+flags=$(in_ns rtr ip mptcp endpoint show)
+lab_log "after load 1:1:1: $(tr '\n' ';' <<< "$flags")"
+if grep -q backup <<< "$flags"; then
+	lab_fail weights_clear_backup "weights 1:1:1 loaded, endpoints still: $flags"
+else
+	lab_pass weights_clear_backup
+fi
+
+if ! upload; then
+	lab_fail every_wan_carries_a_share "the MPTCP upload did not complete"
+elif [ "$(share 1)" -lt 15 ] || [ "$(share 2)" -lt 15 ] || [ "$(share 3)" -lt 15 ]; then
+	lab_fail every_wan_carries_a_share "shares on wan1..3 are $SHARES %, want >= 15 % each"
+else
+	lab_pass every_wan_carries_a_share
+fi
+
+# weight 0 by reload: wan3 becomes backup and stays out of the upload
+weights 2 1 0
+omr reload --pidfile "$LAB_PIDFILE" >/dev/null 2>&1
+lab_wait 3 test 1 -eq "\$(backup_count)" 2>/dev/null
+flags=$(in_ns rtr ip mptcp endpoint show)
+if ! grep -q "$(lab_wan_addr4 3) .*backup" <<< "$flags" ||
+   grep "$(lab_wan_addr4 1) \|$(lab_wan_addr4 2) " <<< "$flags" | grep -q backup; then
+	lab_fail weight_zero_is_backup "weights 2:1:0 reloaded, endpoints: $flags"
 elif ! upload; then
 	lab_fail weight_zero_is_backup "the MPTCP upload did not complete"
 elif [ "$(share 3)" -gt 5 ] || [ "$(share 1)" -lt 15 ] || [ "$(share 2)" -lt 15 ]; then
