@@ -1,25 +1,33 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * The tc datapath attached to the clsact egress and ingress hooks of every
- * WAN.  Thin entry programs over bpf/lib/: count the packet per WAN, and,
- * once the agent turned steering on (steer_cfg.enabled), give each new
- * TCP/UDP flow a WAN by weight and keep it there (lib/flow.h), translating
- * flows moved off the WAN their route chose (lib/nat.h).  Everything they
- * leave alone goes on unchanged with TC_ACT_UNSPEC, so later filters run.
+ * WAN.  Thin entry programs over bpf/lib/: count received packets per WAN
+ * (sent ones are counted by omr_xmit when they really leave), and, once
+ * the agent turned steering on (steer_cfg.enabled), give each new TCP/UDP
+ * flow a WAN by weight and keep it there (lib/flow.h), translating flows
+ * moved off the WAN their route chose (lib/nat.h).  Everything they leave
+ * alone goes on unchanged with TC_ACT_UNSPEC, so later filters run.
  *
  * Egress runs after netfilter POSTROUTING: masquerade has already given a
  * forwarded packet the routed WAN's address.  A flow moved to another WAN
  * leaves with that WAN's own address (its port kept unless taken), through
  * bpf_redirect_neigh() to the WAN's gateway; our program on the target's
- * egress sees it again (marked in skb->cb) and only counts it there, where
- * it really leaves.  Ingress gives replies and ICMP errors of translated
- * flows their original address and port back before conntrack sees them.
+ * egress sees it again, marked in skb->cb, and lets it pass.  Ingress gives
+ * replies and ICMP errors of translated flows their original address and
+ * port back before conntrack sees them; ICMP errors our side sends about
+ * a translated flow leave translated, by the flow's WAN.
  *
- * Left alone: non-TCP/UDP, fragments, TCP that does not start with a SYN
- * while we watch, MPTCP (MP_CAPABLE/MP_JOIN on the SYN: the scheduler owns
- * subflows), sockets bound to a device or address, packets whose source is
- * another WAN's address, multicast/broadcast/link-local destinations,
- * `bypass` rules and connected networks, UDP flows started from outside.
+ * Left alone: non-TCP/UDP, fragments, IPv6 with extension headers, TCP
+ * that does not start with a SYN while we watch, MPTCP (MP_CAPABLE/MP_JOIN
+ * on the SYN: the scheduler owns subflows), sockets bound to a device or
+ * (TCP, IPv6 UDP) an address, packets whose source is another WAN's
+ * address, multicast/broadcast/link-local destinations, `bypass` rules and
+ * connected networks; UDP flows started from outside stay on the WAN they
+ * came in by.
+ *
+ * Per-packet cost of a known flow: an array lookup for the WAN (steer_ifcache
+ * in front of the wan_ifindex hash), one flow-table lookup, no clock read
+ * (flow ages are counted in the agent's epochs).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -96,6 +104,10 @@ __noinline int flow_send(struct __sk_buff *skb, const struct pkt *p,
 		count_steer(routed, STEER_ERROR);
 		return TC_ACT_UNSPEC;
 	}
+	/* a SYN moved to another WAN: an MSS that fits that WAN's MTU */
+	if (fe->wan_idx != routed && (p->tcp_flags & TCP_F_SYN) && w->mtu > 100)
+		tcp_clamp_mss(skb, p->l4_off, p->tcp_hlen,
+			      w->mtu - (p->family == AF_INET ? 40 : 60));
 	if (fe->flags & FLOW_F_NAT) {
 		int ret = nat_rewrite(skb, p, true, p->key.saddr, fe->addr,
 				      p->key.sport, fe->port);
@@ -248,53 +260,22 @@ leave:
 	return TC_ACT_UNSPEC;
 }
 
-static __always_inline int steer_egress(struct __sk_buff *skb, const struct steer_cfg *cfg,
-					__u32 routed, __u32 wan_flags)
-{
-	bool l2 = wan_flags & STEER_WAN_F_L2;
-	struct flow_entry *fe;
-	struct pkt p;
-
-	if (parse_packet(skb, l2 ? ETH_HLEN : 0, &p) != PARSE_OK ||
-	    (p.proto != IPPROTO_TCP && p.proto != IPPROTO_UDP))
-		return TC_ACT_UNSPEC;
-
-	fe = bpf_map_lookup_elem(&steer_flows, &p.key);
-	if (fe) {
-		bool reopen = tcp_is_syn(&p) && (fe->flags & FLOW_F_CLOSING);
-		__u32 alive;
-		bool fallback;
-
-		if (!reopen) {
-			/* the fast path: a flow on the WAN its route chose */
-			if (fe->wan_idx == routed && !(fe->flags & FLOW_F_NAT)) {
-				flow_touch(fe, &p, cfg->epoch);
-				return TC_ACT_UNSPEC;
-			}
-			if (fe->flags & (FLOW_F_PINNED | FLOW_F_INBOUND))
-				alive = steer_up(cfg, p.family);
-			else
-				alive = steer_usable(cfg, p.family, &fallback);
-			if (alive & (1U << (fe->wan_idx & 31))) {
-				flow_touch(fe, &p, cfg->epoch);
-				return flow_send(skb, &p, fe, routed, l2);
-			}
-			if (fe->flags & FLOW_F_INBOUND)
-				return TC_ACT_UNSPEC;	/* its WAN is down: nowhere better */
-		}
-		return flow_start(skb, &p, fe, routed, reopen ? START_REOPEN : START_MOVE);
-	}
-	return flow_start(skb, &p, NULL, routed, START_NEW);
-}
-
-/* An ICMP/ICMPv6 error quoting a packet of a translated flow. */
-__noinline int steer_icmp_error(struct __sk_buff *skb, const struct pkt *p, __u32 wan)
+/*
+ * An ICMP/ICMPv6 error quoting a packet of a translated flow: arriving on
+ * WAN @wan (!@leaving), about a packet we sent; or leaving by @wan, the WAN
+ * its route chose, about a packet of the flow we received (a LAN host's
+ * port unreachable, the router's fragmentation needed): translated like
+ * the flow and sent by the flow's WAN.
+ */
+__noinline int steer_icmp_error(struct __sk_buff *skb, const struct pkt *p, __u32 wan,
+				__u32 leaving)
 {
 	struct flow_key key = {};
-	struct flow_entry *te;
+	const __be32 *ours, *theirs;
+	struct flow_entry *fe;
 	__u32 inner_l3, inner_l4;
 	__u8 type, inner_proto;
-	__be16 ports[2];
+	__be16 ports[2], our_port;
 	int ret;
 
 	if (!skb || !p)
@@ -305,7 +286,7 @@ __noinline int steer_icmp_error(struct __sk_buff *skb, const struct pkt *p, __u3
 	if (p->family == AF_INET) {
 		struct iphdr ip;
 
-		/* destination unreachable (with fragmentation needed), time exceeded, parameter problem */
+		/* unreachable (fragmentation needed too), time exceeded, parameter problem */
 		if (type != 3 && type != 11 && type != 12)
 			return TC_ACT_UNSPEC;
 		if (bpf_skb_load_bytes(skb, inner_l3, &ip, sizeof(ip)) || ip.version != 4 ||
@@ -332,16 +313,32 @@ __noinline int steer_icmp_error(struct __sk_buff *skb, const struct pkt *p, __u3
 		return TC_ACT_UNSPEC;
 	if (bpf_skb_load_bytes(skb, inner_l4, ports, sizeof(ports)))
 		return TC_ACT_UNSPEC;
-	/* the quoted packet is one we sent: its source is our side */
-	key.sport = ports[0];
-	key.dport = ports[1];
 	key.proto = inner_proto;
-	key.kind = FLOW_KIND_XLAT;
-	te = bpf_map_lookup_elem(&steer_flows, &key);
-	if (!te || !addr_eq(key.saddr, p->key.daddr))
+	if (!leaving) {
+		/* quoted: a packet we sent, our side its source, under its translated tuple */
+		key.sport = ports[0];
+		key.dport = ports[1];
+		key.kind = FLOW_KIND_XLAT;
+		ours = p->key.daddr;
+	} else {
+		/* quoted: a packet we received, our side its destination */
+		struct flow_key swap = key;
+
+		addr_copy(key.saddr, swap.daddr);
+		addr_copy(key.daddr, swap.saddr);
+		key.sport = ports[1];
+		key.dport = ports[0];
+		key.kind = FLOW_KIND_ORIG;
+		ours = p->key.saddr;
+	}
+	fe = bpf_map_lookup_elem(&steer_flows, &key);
+	/* only errors about a translated flow, sent to (or from) our side's address */
+	if (!fe || !(fe->flags & FLOW_F_NAT) || !addr_eq(key.saddr, ours))
 		return TC_ACT_UNSPEC;
-	ret = nat_icmp_error(skb, p, inner_l3, inner_l4, inner_proto, key.saddr, te->addr,
-			     key.sport, te->port);
+	theirs = fe->addr;
+	our_port = fe->port;
+	ret = nat_icmp_error(skb, p, !leaving, inner_l3, inner_l4, inner_proto, key.saddr, theirs,
+			     key.sport, our_port);
 	if (ret == NAT_UNTOUCHED) {
 		count_steer(wan, STEER_ERROR);
 		return TC_ACT_UNSPEC;
@@ -350,7 +347,56 @@ __noinline int steer_icmp_error(struct __sk_buff *skb, const struct pkt *p, __u3
 		count_steer(wan, STEER_DROP);
 		return TC_ACT_SHOT;
 	}
+	if (leaving && fe->wan_idx != wan) {
+		struct steer_wan *from = steer_wan_get(wan), *to = steer_wan_get(fe->wan_idx);
+
+		if (!from || !to || !to->ifindex)
+			return TC_ACT_SHOT;	/* translated already: it cannot go out here */
+		return nat_redirect(skb, to, p->family, from->flags & STEER_WAN_F_L2);
+	}
 	return TC_ACT_UNSPEC;
+}
+
+static __always_inline int steer_egress(struct __sk_buff *skb, const struct steer_cfg *cfg,
+					__u32 routed, __u32 wan_flags)
+{
+	bool l2 = wan_flags & STEER_WAN_F_L2;
+	struct flow_entry *fe;
+	struct pkt p;
+
+	if (parse_packet(skb, l2 ? ETH_HLEN : 0, &p) != PARSE_OK)
+		return TC_ACT_UNSPEC;
+	if (p.proto != IPPROTO_TCP && p.proto != IPPROTO_UDP)
+		return steer_icmp_error(skb, &p, routed, 1);
+
+	fe = bpf_map_lookup_elem(&steer_flows, &p.key);
+	if (fe) {
+		bool reopen = tcp_is_syn(&p) && (fe->flags & FLOW_F_CLOSING);
+		__u32 alive;
+		bool fallback;
+
+		if (!reopen) {
+			/* the fast path: a flow on the WAN its route chose */
+			if (fe->wan_idx == routed && !(fe->flags & FLOW_F_NAT)) {
+				flow_touch(fe, &p, cfg->epoch);
+				return TC_ACT_UNSPEC;
+			}
+			if (fe->flags & (FLOW_F_PINNED | FLOW_F_INBOUND))
+				alive = steer_up(cfg, p.family);
+			else
+				alive = steer_usable(cfg, p.family, &fallback);
+			if (alive & (1U << (fe->wan_idx & 31))) {
+				if ((fe->flags & FLOW_F_NAT) && fe->seen_epoch != cfg->epoch)
+					flow_keep_xlat(&p.key, fe);
+				flow_touch(fe, &p, cfg->epoch);
+				return flow_send(skb, &p, fe, routed, l2);
+			}
+			if (fe->flags & FLOW_F_INBOUND)
+				return TC_ACT_UNSPEC;	/* its WAN is down: nowhere better */
+		}
+		return flow_start(skb, &p, fe, routed, reopen ? START_REOPEN : START_MOVE);
+	}
+	return flow_start(skb, &p, NULL, routed, START_NEW);
 }
 
 static __always_inline int steer_ingress(struct __sk_buff *skb, const struct steer_cfg *cfg,
@@ -365,7 +411,7 @@ static __always_inline int steer_ingress(struct __sk_buff *skb, const struct ste
 	if (parse_packet(skb, (wan_flags & STEER_WAN_F_L2) ? ETH_HLEN : 0, &p) != PARSE_OK)
 		return TC_ACT_UNSPEC;
 	if (p.proto != IPPROTO_TCP && p.proto != IPPROTO_UDP)
-		return steer_icmp_error(skb, &p, wan);
+		return steer_icmp_error(skb, &p, wan, 0);
 
 	/* a reply travels the flow backwards: our side is its destination */
 	addr_copy(key.saddr, p.key.daddr);
@@ -378,6 +424,14 @@ static __always_inline int steer_ingress(struct __sk_buff *skb, const struct ste
 	fe = bpf_map_lookup_elem(&steer_flows, &key);
 	if (fe) {
 		flow_touch(fe, &p, now);
+		if (p.tcp_flags & TCP_F_SYN) {
+			/* the SYN-ACK: the LAN side's segments must fit this WAN too */
+			struct steer_wan *w = steer_wan_get(wan);
+
+			if (w && w->mtu > 100)
+				tcp_clamp_mss(skb, p.l4_off, p.tcp_hlen,
+					      w->mtu - (p.family == AF_INET ? 40 : 60));
+		}
 		ret = nat_rewrite(skb, &p, false, p.key.daddr, fe->addr, p.key.dport, fe->port);
 		if (ret == NAT_UNTOUCHED)
 			count_steer(wan, STEER_ERROR);

@@ -211,6 +211,8 @@ struct steer_wan {
 	__be32 gw4;			/* next hop for bpf_redirect_neigh() */
 	__be32 addr6[4];
 	__be32 gw6[4];			/* usually link-local */
+	__u32 mtu;			/* TCP MSS of translated flows is clamped to it */
+	__u32 pad;
 };
 
 /*

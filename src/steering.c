@@ -55,7 +55,8 @@ int steering_parse_flows(struct steering_config *sc, int argc, char **argv, int 
 	int rc;
 
 	if (argc != 2) {
-		snprintf(msg, msglen, "flows takes one number, the flow table size (%u..%u, default %u)",
+		snprintf(msg, msglen,
+			 "flows takes one number, the flow table size (%u..%u, default %u)",
 			 OMR_STEER_FLOWS_MIN, OMR_STEER_FLOWS_MAX, OMR_STEER_FLOWS_DEFAULT);
 		return -EINVAL;
 	}
@@ -66,7 +67,8 @@ int steering_parse_flows(struct steering_config *sc, int argc, char **argv, int 
 		return -EINVAL;
 	}
 	if (rc) {
-		snprintf(msg, msglen, "flows '%.32s' is not a number (the flow table size, e.g. 65536)",
+		snprintf(msg, msglen,
+			 "flows '%.32s' is not a number (the flow table size, e.g. 65536)",
 			 argv[1]);
 		return -EINVAL;
 	}
@@ -161,8 +163,8 @@ int steering_parse_pin(struct steering_config *sc, int argc, char **argv, int li
 			} else if (!strcmp(value, "udp")) {
 				pin.proto = IPPROTO_UDP;
 			} else {
-				snprintf(msg, msglen, "proto '%.32s': only tcp or udp flows are steered",
-					 value);
+				snprintf(msg, msglen,
+					 "proto '%.32s': only tcp or udp flows are steered", value);
 				return -EINVAL;
 			}
 			have_proto = true;
@@ -181,7 +183,8 @@ int steering_parse_pin(struct steering_config *sc, int argc, char **argv, int li
 			have_port = true;
 		} else if (!strcmp(word, "wan")) {
 			if (strlen(value) >= sizeof(pin.wan)) {
-				snprintf(msg, msglen, "wan name '%.32s' is longer than 15 characters", value);
+				snprintf(msg, msglen,
+					 "wan name '%.32s' is longer than 15 characters", value);
 				return -EINVAL;
 			}
 			snprintf(pin.wan, sizeof(pin.wan), "%s", value);
@@ -232,7 +235,8 @@ int steering_parse_gateway(struct steering_config *sc, const char *wan, int fami
 	if ((family == AF_INET && (gw.addr[0] == 0 || gw.addr[0] >= 224)) ||
 	    (family == AF_INET6 && (gw.addr[0] == 0xff ||
 				    !memcmp(gw.addr, &in6addr_any, sizeof(in6addr_any))))) {
-		snprintf(msg, msglen, "%s %.64s for wan %s is not a unicast address", opt, text, wan);
+		snprintf(msg, msglen, "%s %.64s for wan %s is not a unicast address", opt, text,
+			 wan);
 		return -EINVAL;
 	}
 	if (sc->n_gateways >= STEERING_MAX_GATEWAYS) {
@@ -352,6 +356,7 @@ struct prefix {
 /* What the kernel says about one WAN. */
 struct wan_view {
 	__u32 ifindex;
+	__u32 mtu;
 	bool l2;
 	bool have4, have6;
 	__be32 addr4;
@@ -401,13 +406,18 @@ static void on_link(const struct nlmsghdr *nh, void *arg)
 {
 	struct discovery *d = arg;
 	struct ifinfomsg *ifi = NLMSG_DATA(nh);
+	struct rtattr *tb[IFLA_MAX + 1];
 	int w;
 
 	if (nh->nlmsg_type != RTM_NEWLINK)
 		return;
 	w = wan_of(d, ifi->ifi_index);
-	if (w >= 0)
-		d->view[w].l2 = ifi->ifi_type == ARPHRD_ETHER;
+	if (w < 0)
+		return;
+	d->view[w].l2 = ifi->ifi_type == ARPHRD_ETHER;
+	parse_attrs(tb, IFLA_MAX, IFLA_RTA(ifi), IFLA_PAYLOAD(nh));
+	if (tb[IFLA_MTU])
+		d->view[w].mtu = *(__u32 *)RTA_DATA(tb[IFLA_MTU]);
 }
 
 static void on_addr(const struct nlmsghdr *nh, void *arg)
@@ -510,7 +520,8 @@ static void on_route(const struct nlmsghdr *nh, void *arg)
 			       nhp->rtnh_len <= len) {
 				struct rtattr *ntb[RTA_MAX + 1];
 
-				parse_attrs(ntb, RTA_MAX, RTNH_DATA(nhp), nhp->rtnh_len - sizeof(*nhp));
+				parse_attrs(ntb, RTA_MAX, RTNH_DATA(nhp),
+					    nhp->rtnh_len - sizeof(*nhp));
 				w = wan_of(d, nhp->rtnh_ifindex);
 				if (w >= 0 && ntb[RTA_GATEWAY])
 					offer_gateway(&d->view[w], rtm->rtm_family,
@@ -619,9 +630,11 @@ static void loosen_rp_filter(struct steering *st, const char *ifname)
 	snprintf(key, sizeof(key), "%s", ifname);
 	if (bpf_map_lookup_elem(st->sysctl_fd, key, &saved)) {
 		saved.rp_filter = dev;
-		if (bpf_map_update_elem(st->sysctl_fd, key, &saved, BPF_NOEXIST) && errno != EEXIST) {
+		if (bpf_map_update_elem(st->sysctl_fd, key, &saved, BPF_NOEXIST) &&
+		    errno != EEXIST) {
 			pr_warn("steering: cannot record rp_filter of %s (%s); leaving it strict, "
-				"so translated replies on it may be dropped", ifname, strerror(errno));
+				"so translated replies on it may be dropped", ifname,
+				strerror(errno));
 			return;
 		}
 	}
@@ -653,7 +666,8 @@ int steering_open(struct steering *st, const char *pin_dir)
 		{ &st->flows_fd, OMR_MAP_STEER_FLOWS }, { &st->cfg_fd, OMR_MAP_STEER_CFG },
 		{ &st->wan_fd, OMR_MAP_STEER_WAN }, { &st->load_fd, OMR_MAP_STEER_LOAD },
 		{ &st->rules_fd, OMR_MAP_STEER_RULES }, { &st->inbound_fd, OMR_MAP_STEER_INBOUND },
-		{ &st->ifcache_fd, OMR_MAP_STEER_IFCACHE }, { &st->sysctl_fd, OMR_MAP_STEER_SYSCTL },
+		{ &st->ifcache_fd, OMR_MAP_STEER_IFCACHE },
+		{ &st->sysctl_fd, OMR_MAP_STEER_SYSCTL },
 	};
 	__u32 key = 0;
 
@@ -690,7 +704,9 @@ void steering_close(struct steering *st)
 		*fds[i] = -1;
 	}
 	free(st->rules);
+	free(st->rule_vals);
 	st->rules = NULL;
+	st->rule_vals = NULL;
 	st->n_rules = 0;
 }
 
@@ -820,6 +836,14 @@ static __u32 write_rules(struct steering *st, const struct discovery *d,
 		}
 	}
 
+	/* unchanged since the last sync: nothing to write */
+	if (st->rules_adopted && n == st->n_rules && st->rule_vals &&
+	    !memcmp(keys, st->rules, n * sizeof(*keys)) &&
+	    !memcmp(vals, st->rule_vals, n * sizeof(*vals))) {
+		free(keys);
+		free(vals);
+		return st->rule_sets;
+	}
 	/* the rules of a previous agent are ours to replace */
 	if (!st->rules_adopted) {
 		struct steer_rule_key cur, next;
@@ -851,9 +875,11 @@ static __u32 write_rules(struct steering *st, const struct discovery *d,
 			bpf_map_delete_elem(st->rules_fd, &st->rules[r]);
 	}
 	free(st->rules);
+	free(st->rule_vals);
 	st->rules = keys;
+	st->rule_vals = vals;
 	st->n_rules = n;
-	free(vals);
+	st->rule_sets = sets;
 	return sets;
 }
 
@@ -872,6 +898,7 @@ static void write_wans(struct steering *st, const struct discovery *d, const str
 				  (v->have6 ? STEER_WAN_F_ADDR6 : 0) |
 				  (v->have_gw4 ? STEER_WAN_F_GW4 : 0) |
 				  (v->have_gw6 ? STEER_WAN_F_GW6 : 0);
+			w.mtu = v->mtu;
 			w.addr4 = v->addr4;
 			w.gw4 = v->gw4;
 			memcpy(w.addr6, v->addr6, 16);
@@ -895,14 +922,16 @@ static void write_wans(struct steering *st, const struct discovery *d, const str
 					inet_ntop(AF_INET, &v->gw4, g4, sizeof(g4));
 				if (v->have_gw6)
 					inet_ntop(AF_INET6, v->gw6, g6, sizeof(g6));
-				pr_info("steering: wan %s: %s, address %s %s, gateway %s %s",
+				pr_info("steering: wan %s: %s, mtu %u, address %s %s, "
+					"gateway %s %s",
 					tbl[i].name, v->l2 ? "ethernet" : "no link-layer header",
-					a4, a6, g4, g6);
+					v->mtu, a4, a6, g4, g6);
 			}
-			if (v->ifindex && v->ifindex != st->wans[i].ifindex)
-				loosen_rp_filter(st, tbl[i].name);
 			st->wans[i] = w;
 		}
+		/* every sync: something (a network restart) may have made it strict again */
+		if (v->ifindex)
+			loosen_rp_filter(st, tbl[i].name);
 
 		/* the cache: this WAN's slot, unless its old one still names it */
 		if (st->ifcache_ifindex[i] && st->ifcache_ifindex[i] != w.ifindex) {
@@ -1161,7 +1190,8 @@ int steering_sync(struct steering *st, struct wan_entry *tbl)
 	}
 
 	/* once per interval: a new epoch, flows aged and counted, the load rebased */
-	scan = !st->last_gc_ns || now - st->last_gc_ns >= (__u64)st->interval_ms * 1000000ULL * 9 / 10;
+	scan = !st->last_gc_ns ||
+	       now - st->last_gc_ns >= (__u64)st->interval_ms * 1000000ULL * 9 / 10;
 	if (scan) {
 		st->last_gc_ns = now;
 		c.epoch++;

@@ -5,7 +5,7 @@
  *
  *  - each WAN's own IPv4/IPv6 address, its gateways (the default route
  *    through it in any table, or `gateway`/`gateway6` in the weight file),
- *    its link type, followed as they change (a PPP redial);
+ *    its link type and MTU, followed as they change (a PPP redial);
  *  - the weights and the WANs that may take new flows (up, attached, an
  *    address of the family; weight 0 only when no weighted WAN is up);
  *  - the destinations left to the routing table: each WAN's connected
@@ -125,6 +125,8 @@ struct steering {
 	__u32 interval_ms;
 	int n_rules;				/* rules written, to remove stale ones */
 	struct steer_rule_key *rules;
+	struct steer_rule *rule_vals;
+	__u32 rule_sets;
 	bool rules_adopted;
 	__u64 last_gc_ns;
 	__u64 flows[OMR_MAX_WANS];		/* flows assigned (not closed) at the last scan */

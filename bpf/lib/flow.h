@@ -2,24 +2,32 @@
 /*
  * The flow table and the choice of a WAN for a new flow.
  *
- * The choice: the usable WAN with the least (load + 1) / weight, where load
- * is the WAN's flows busy lately (a packet within a few seconds) at the
- * agent's last scan plus the flows given to it since (struct steer_cfg).  Ties go to the larger weight, then to the
- * lower index, so the sequence is deterministic: weights 1:3 give B B B A,
- * 1:3:2 give exactly 4/12/8 of 24 flows.  Why not a hash or a slot table
- * indexed by a hash: with a few dozen flows a hash splits unevenly
- * (6/11/7 instead of 4/12/8), and the slowest link then holds a whole batch
- * back (DESIGN.md).  Why the agent's scan and not only a counter: the load
- * then follows flows ending and links coming back, and between scans the
- * counter keeps consecutive choices spread.  Changing weights never moves
- * a flow: the flow table keeps every flow on its WAN; only flows on a WAN
- * that went down or to weight 0 are moved, on their next packet.
+ * The choice: the usable WAN with the least (load + 1) / weight.  A WAN's
+ * load is its flows busy lately (a packet in the last few seconds) at the
+ * agent's last scan plus the flows given to it since (struct steer_cfg,
+ * struct steer_load).  Ties go to the larger weight, then the lower index,
+ * so the sequence is deterministic: weights 1:3 give B B B A ..., 1:3:2
+ * give exactly 4/12/8 of 24 flows started together.
+ *
+ * Why not a hash, or a slot table indexed by a hash: with a few dozen flows
+ * a hash splits unevenly (6/11/7 instead of 4/12/8) and the slowest link
+ * then holds a whole batch back (DESIGN.md).  Why load and not a plain
+ * round robin: after a link comes back, or while long flows sit on one
+ * WAN, new flows go where there is room.  Why the agent's scan and a
+ * counter: the scan sees flows end and go idle; between scans the counter
+ * spreads consecutive choices.  A slot table's other virtue, moving few
+ * flows when weights change, is had outright: the flow table keeps every
+ * flow on its WAN, and only flows on a WAN that went down or to weight 0
+ * move, on their next packet.
  *
  * The table (LRU hash steer_flows) holds per flow an ORIG entry, keyed by
  * the tuple as it leaves, and for a translated flow an XLAT entry keyed by
  * the translated tuple, which replies (and ICMP errors) are looked up by.
  * The entries of a pair are touched by the same packets, so the LRU keeps
  * or drops them together; the agent removes what is left of a broken pair.
+ * When the table is full the LRU drops the least recently used flows to
+ * admit new ones; a dropped translated flow breaks (its next packets leave
+ * untranslated), so `flows N` should exceed the router's busy flows.
  */
 #ifndef OMR_BPF_FLOW_H
 #define OMR_BPF_FLOW_H
@@ -192,8 +200,9 @@ static __always_inline bool flow_socket_is_bound(struct __sk_buff *skb, const st
 	if (p->proto == IPPROTO_TCP) {
 		struct tcp_sock *tp = bpf_skc_to_tcp_sock(sk);
 
-		if (tp && (BPF_CORE_READ_BITFIELD_PROBED(&tp->inet_conn.icsk_inet.sk, sk_userlocks) &
-			   SOCK_BINDADDR_LOCK))
+		struct sock *s = tp ? &tp->inet_conn.icsk_inet.sk : NULL;
+
+		if (s && (BPF_CORE_READ_BITFIELD_PROBED(s, sk_userlocks) & SOCK_BINDADDR_LOCK))
 			return true;
 	} else {
 		struct udp6_sock *up = bpf_skc_to_udp6_sock(sk);
@@ -299,6 +308,31 @@ __noinline int flow_claim_xlat(const struct flow_key *okey, struct flow_entry *f
 			return 0;
 	}
 	return -1;
+}
+
+/*
+ * The reply entry of the translated flow @okey/@fe is still there, or put
+ * back (the LRU may drop one entry of a pair under pressure).  Asked once
+ * per epoch per flow.  A global function.
+ */
+__noinline int flow_keep_xlat(const struct flow_key *okey, const struct flow_entry *fe)
+{
+	struct flow_entry xe = {};
+	struct flow_key xkey;
+
+	if (!okey || !fe)
+		return -1;
+	flow_xlat_key(&xkey, okey, fe);
+	if (bpf_map_lookup_elem(&steer_flows, &xkey))
+		return 0;
+	addr_copy(xe.addr, okey->saddr);
+	xe.port = okey->sport;
+	xe.wan_idx = fe->wan_idx;
+	xe.routed_idx = fe->routed_idx;
+	xe.flags = FLOW_F_NAT | (fe->flags & FLOW_F_PINNED);
+	xe.seen_epoch = fe->seen_epoch;
+	xe.created_epoch = fe->created_epoch;
+	return bpf_map_update_elem(&steer_flows, &xkey, &xe, BPF_NOEXIST);
 }
 
 static __always_inline void flow_release_xlat(const struct flow_key *okey,

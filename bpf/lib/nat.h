@@ -61,15 +61,17 @@ static __always_inline int nat_rewrite(struct __sk_buff *skb, const struct pkt *
 						csum_flags | BPF_F_PSEUDO_HDR | sizeof(to)))
 				return NAT_UNTOUCHED;
 			touched = true;
-			if (bpf_l3_csum_replace(skb, p->l3_off + IP4_CSUM_OFF, from, to, sizeof(to)) ||
+			if (bpf_l3_csum_replace(skb, p->l3_off + IP4_CSUM_OFF, from, to,
+						sizeof(to)) ||
 			    bpf_skb_store_bytes(skb, off, &to, sizeof(to), 0))
 				return NAT_BROKEN;
 		} else {
 			__u32 off = p->l3_off + (source ? IP6_SADDR_OFF : IP6_DADDR_OFF);
-			__s64 diff = bpf_csum_diff((__be32 *)old_addr, 16, (__be32 *)new_addr, 16, 0);
+			__s64 diff = bpf_csum_diff((__be32 *)old_addr, 16, (__be32 *)new_addr,
+						   16, 0);
 
-			if (diff < 0 ||
-			    bpf_l4_csum_replace(skb, csum_off, 0, diff, csum_flags | BPF_F_PSEUDO_HDR))
+			if (diff < 0 || bpf_l4_csum_replace(skb, csum_off, 0, diff,
+							    csum_flags | BPF_F_PSEUDO_HDR))
 				return NAT_UNTOUCHED;
 			touched = true;
 			if (bpf_skb_store_bytes(skb, off, new_addr, 16, 0))
@@ -77,9 +79,11 @@ static __always_inline int nat_rewrite(struct __sk_buff *skb, const struct pkt *
 		}
 	}
 	if (old_port != new_port) {
-		if (bpf_l4_csum_replace(skb, csum_off, old_port, new_port, csum_flags | sizeof(new_port)))
+		if (bpf_l4_csum_replace(skb, csum_off, old_port, new_port,
+					csum_flags | sizeof(new_port)))
 			return touched ? NAT_BROKEN : NAT_UNTOUCHED;
-		if (bpf_skb_store_bytes(skb, p->l4_off + (source ? 0 : 2), &new_port, sizeof(new_port), 0))
+		if (bpf_skb_store_bytes(skb, p->l4_off + (source ? 0 : 2), &new_port,
+					sizeof(new_port), 0))
 			return NAT_BROKEN;
 	}
 	return NAT_OK;
@@ -107,19 +111,30 @@ static __always_inline int csum_field_addr(struct __sk_buff *skb, __u32 off, __u
 }
 
 /*
- * An ICMP/ICMPv6 error about a translated flow arrived on its WAN: give
- * the outer destination, and the quoted packet's source address and port,
- * back their original values (@orig_addr, @orig_port).  @cur_addr is the
- * translated address (the outer destination and the inner source),
- * @inner_l3/@inner_l4 the quoted headers, @inner_proto TCP or UDP.
+ * An ICMP/ICMPv6 error about a translated flow.  @to_orig: it arrived on the
+ * flow's WAN, about a packet we sent: the outer destination and the quoted
+ * packet's source address and port get their original values back.
+ * Otherwise it is leaving, about a packet we received (a LAN host's port
+ * unreachable, the router's fragmentation needed): the outer source and
+ * the quoted destination address and port are translated.  @from/@to are
+ * the address before and after (outer and quoted alike), @from_port/@to_port
+ * the quoted port; @inner_l3/@inner_l4 the quoted headers, @inner_proto TCP
+ * or UDP.
  */
 static __always_inline int nat_icmp_error(struct __sk_buff *skb, const struct pkt *p,
-					  __u32 inner_l3, __u32 inner_l4, __u8 inner_proto,
-					  const __be32 *cur_addr, const __be32 *orig_addr,
-					  __be16 cur_port, __be16 orig_port)
+					  bool to_orig, __u32 inner_l3, __u32 inner_l4,
+					  __u8 inner_proto, const __be32 *from, const __be32 *to,
+					  __be16 from_port, __be16 to_port)
 {
 	__u32 icmp_csum = p->l4_off + ICMP_CSUM_OFF;
 	__u32 inner_csum = inner_l4 + (inner_proto == IPPROTO_TCP ? TCP_CSUM_OFF : UDP_CSUM_OFF);
+	__u32 outer_off = p->l3_off + (p->family == AF_INET ?
+				       (to_orig ? IP4_DADDR_OFF : IP4_SADDR_OFF) :
+				       (to_orig ? IP6_DADDR_OFF : IP6_SADDR_OFF));
+	__u32 inner_off = inner_l3 + (p->family == AF_INET ?
+				      (to_orig ? IP4_SADDR_OFF : IP4_DADDR_OFF) :
+				      (to_orig ? IP6_SADDR_OFF : IP6_DADDR_OFF));
+	__u32 port_off = inner_l4 + (to_orig ? 0 : 2);
 	__be16 old_csum = 0, new_csum = 0;
 	bool has_l4_csum = false;
 
@@ -128,54 +143,51 @@ static __always_inline int nat_icmp_error(struct __sk_buff *skb, const struct pk
 	    !bpf_skb_load_bytes(skb, inner_csum, &old_csum, sizeof(old_csum)))
 		has_l4_csum = !(inner_proto == IPPROTO_UDP && old_csum == 0);
 
-	/* outer destination */
-	if (!addr_eq(cur_addr, orig_addr)) {
+	if (!addr_eq(from, to)) {
+		/* the outer address */
 		if (p->family == AF_INET) {
-			if (bpf_l3_csum_replace(skb, p->l3_off + IP4_CSUM_OFF, cur_addr[3],
-						orig_addr[3], sizeof(__be32)))
+			if (bpf_l3_csum_replace(skb, p->l3_off + IP4_CSUM_OFF, from[3], to[3],
+						sizeof(__be32)))
 				return NAT_UNTOUCHED;
-			if (bpf_skb_store_bytes(skb, p->l3_off + IP4_DADDR_OFF, &orig_addr[3],
-						sizeof(__be32), 0))
+			if (bpf_skb_store_bytes(skb, outer_off, &to[3], sizeof(__be32), 0))
 				return NAT_BROKEN;
 		} else {
-			__s64 diff = bpf_csum_diff((__be32 *)cur_addr, 16, (__be32 *)orig_addr, 16, 0);
+			__s64 diff = bpf_csum_diff((__be32 *)from, 16, (__be32 *)to, 16, 0);
 
 			/* the ICMPv6 checksum covers the outer addresses */
 			if (bpf_l4_csum_replace(skb, icmp_csum, 0, diff, BPF_F_PSEUDO_HDR))
 				return NAT_UNTOUCHED;
-			if (bpf_skb_store_bytes(skb, p->l3_off + IP6_DADDR_OFF, orig_addr, 16, 0))
+			if (bpf_skb_store_bytes(skb, outer_off, to, 16, 0))
 				return NAT_BROKEN;
 		}
 
-		/* inner source address, and the inner IPv4 header checksum */
-		if (csum_field_addr(skb, icmp_csum, p->family, cur_addr, orig_addr))
+		/* the quoted address, and the quoted IPv4 header checksum */
+		if (csum_field_addr(skb, icmp_csum, p->family, from, to))
 			return NAT_BROKEN;
 		if (p->family == AF_INET) {
 			__be16 old_ipcsum, new_ipcsum;
 
 			if (bpf_skb_load_bytes(skb, inner_l3 + IP4_CSUM_OFF, &old_ipcsum, 2) ||
-			    bpf_l3_csum_replace(skb, inner_l3 + IP4_CSUM_OFF, cur_addr[3],
-						orig_addr[3], sizeof(__be32)) ||
+			    bpf_l3_csum_replace(skb, inner_l3 + IP4_CSUM_OFF, from[3], to[3],
+						sizeof(__be32)) ||
 			    bpf_skb_load_bytes(skb, inner_l3 + IP4_CSUM_OFF, &new_ipcsum, 2) ||
 			    bpf_l3_csum_replace(skb, icmp_csum, old_ipcsum, new_ipcsum, 2) ||
-			    bpf_skb_store_bytes(skb, inner_l3 + IP4_SADDR_OFF, &orig_addr[3],
-						sizeof(__be32), 0))
+			    bpf_skb_store_bytes(skb, inner_off, &to[3], sizeof(__be32), 0))
 				return NAT_BROKEN;
 		} else {
-			if (bpf_skb_store_bytes(skb, inner_l3 + IP6_SADDR_OFF, orig_addr, 16, 0))
+			if (bpf_skb_store_bytes(skb, inner_off, to, 16, 0))
 				return NAT_BROKEN;
 		}
-		if (has_l4_csum &&
-		    csum_field_addr(skb, inner_csum, p->family, cur_addr, orig_addr))
+		if (has_l4_csum && csum_field_addr(skb, inner_csum, p->family, from, to))
 			return NAT_BROKEN;
 	}
 
-	/* inner source port */
-	if (cur_port != orig_port) {
+	/* the quoted port */
+	if (from_port != to_port) {
 		if (has_l4_csum &&
-		    bpf_l3_csum_replace(skb, inner_csum, cur_port, orig_port, sizeof(orig_port)))
+		    bpf_l3_csum_replace(skb, inner_csum, from_port, to_port, sizeof(to_port)))
 			return NAT_BROKEN;
-		if (icmp_store16(skb, icmp_csum, inner_l4, cur_port, orig_port))
+		if (icmp_store16(skb, icmp_csum, port_off, from_port, to_port))
 			return NAT_BROKEN;
 	}
 

@@ -34,6 +34,7 @@
 #define TCP_F_SYN		0x02
 #define TCP_F_RST		0x04
 #define TCP_F_ACK		0x10
+#define TCPOPT_MSS		2
 #define TCPOPT_MPTCP		30
 
 /* Offsets inside the headers, for the rewrite helpers. */
@@ -217,6 +218,70 @@ __noinline int tcp_has_mptcp_option(struct __sk_buff *skb, __u32 l4_off, __u32 h
 		if (olen < 2)
 			break;
 		i += olen;
+	}
+	return 0;
+}
+
+/*
+ * Lower the MSS option of the TCP SYN at @l4_off (@hlen header bytes) to
+ * @max_mss, fixing the checksum.  A flow moved to a WAN whose MTU is
+ * smaller than its route's would otherwise lose its full-size packets:
+ * the redirect skips the IP layer that answers "fragmentation needed".
+ * Returns 1 when the option was lowered, 0 when not needed, -1 on error.
+ * A global function (its option walk is verified once).
+ */
+__noinline int tcp_clamp_mss(struct __sk_buff *skb, __u32 l4_off, __u32 hlen, __u32 max_mss)
+{
+	__u8 opts[64] = {};	/* 40 bytes of options at most; indexes are masked to 63 */
+	__u32 len, i = 0;
+
+	if (!skb || !max_mss || max_mss > 0xffff)
+		return 0;
+	len = (hlen - 20) & 63;
+	if (len == 0 || len > 40)
+		return 0;
+	if (bpf_skb_load_bytes(skb, l4_off + 20, opts, len))
+		return -1;
+	while (i < len && i < 40) {
+		__u32 at = i, vat;
+		__u8 kind, olen;
+		__u16 old_mss;
+		__be16 from, to;
+
+		asm volatile("" : "+r"(at));	/* keep the mask: the verifier needs it */
+		at &= 63;
+		kind = opts[at];
+		if (kind == 0)
+			break;
+		if (kind == 1) {
+			i++;
+			continue;
+		}
+		vat = (at + 1) & 63;
+		olen = opts[vat];
+		if (olen < 2)
+			break;
+		if (kind != TCPOPT_MSS || olen != 4 || i + 4 > len) {
+			i += olen;
+			continue;
+		}
+		old_mss = ((__u16)opts[(at + 2) & 63] << 8) | opts[(at + 3) & 63];
+		if (old_mss <= max_mss)
+			return 0;
+		from = bpf_htons(old_mss);
+		to = bpf_htons(max_mss);
+		/* a 16-bit field at an odd offset counts byte-swapped in the checksum */
+		if (((20 + i + 2) & 1) == 0) {
+			if (bpf_l4_csum_replace(skb, l4_off + TCP_CSUM_OFF, from, to, 2))
+				return -1;
+		} else if (bpf_l4_csum_replace(skb, l4_off + TCP_CSUM_OFF,
+					       (__be16)((from >> 8) | (from << 8)),
+					       (__be16)((to >> 8) | (to << 8)), 2)) {
+			return -1;
+		}
+		if (bpf_skb_store_bytes(skb, l4_off + 20 + i + 2, &to, 2, 0))
+			return -1;
+		return 1;
 	}
 	return 0;
 }

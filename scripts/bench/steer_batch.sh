@@ -29,13 +29,15 @@ read -r -a weights <<< "$WEIGHTS"
 [ "${#rates[@]}" = 3 ] && [ "${#weights[@]}" = 3 ] || die "RATES and WEIGHTS need three values each"
 
 lab_up --wans 3 || die "the lab could not be built"
-# tbf in both directions with a 200 ms queue (lab_shape's 50 ms starves
-# some of 24 flows on the 6 Mbit link past trafgen's 30 s idle limit)
+# tbf in both directions with a deep (1 s) queue, as many ISP links have:
+# with lab_shape's 50 ms queue, some of 24 flows on the 6 Mbit link lose
+# their retransmissions and back off past trafgen's 30 s idle limit in the
+# one-WAN run (this kernel has no fair-queuing qdisc to put under tbf)
 for i in 1 2 3; do
 	bps=$(lab_rate_bps "${rates[i - 1]}") || die "bad rate ${rates[i - 1]}"
 	burst=$((bps / 8 / 50 > 6056 ? bps / 8 / 50 : 6056))
-	in_ns rtr tc qdisc replace dev "wan$i" root tbf rate "${bps}bit" burst "$burst" latency 200ms &&
-	in_ns isp tc qdisc replace dev "rtr$i" root tbf rate "${bps}bit" burst "$burst" latency 200ms ||
+	in_ns rtr tc qdisc replace dev "wan$i" root tbf rate "${bps}bit" burst "$burst" latency 1s &&
+	in_ns isp tc qdisc replace dev "rtr$i" root tbf rate "${bps}bit" burst "$burst" latency 1s ||
 		die "cannot shape wan$i"
 done
 lab_server_start || die "the traffic server did not start"

@@ -10,6 +10,7 @@
 #   translated   weights 0:1: every flow translated and redirected to wan2
 #                (printed, no target)
 #   ROUNDS=6 BYTES=128m CONNS=4 scripts/bench/steer_forward.sh
+# KEEP_RESULTS=FILE keeps the raw pairs ("MODE DIR WITHOUT WITH", Gbit/s).
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 LAB_PREFIX=${LAB_PREFIX:-os$$f}
@@ -26,9 +27,8 @@ lab_require_omr || exit 1
 lab_up --wans 2 || die "the lab could not be built"
 lab_server_start || die "the traffic server did not start"
 CONF=$LAB_TMP/omr-steer.conf
-res=$LAB_TMP/results
-: > "$res"
-[ -n "${KEEP_RESULTS:-}" ] && res=$KEEP_RESULTS && : > "$res"
+res=${KEEP_RESULTS:-$LAB_TMP/results}
+: > "$res" || die "cannot write $res"
 
 # gbps DIR: one bulk transfer's Gbit/s
 gbps() {

@@ -512,7 +512,8 @@ static void check_steered_rewrite(const struct spec *orig_spec)
 		ASSERT_EQ(ntohs(fe.port), s.sport, "port kept");
 	}
 	key_of(&k, &want, FLOW_KIND_XLAT);
-	ASSERT_EQ(bpf_map_lookup_elem(l.flows, &k, &fe), 0, "reply entry under the translated tuple");
+	ASSERT_EQ(bpf_map_lookup_elem(l.flows, &k, &fe), 0,
+		  "reply entry under the translated tuple");
 	ASSERT_EQ(STEER_COUNTER(&l, 1, flows_assigned), 1, "wan 1 flows_assigned");
 	ASSERT_EQ(STEER_COUNTER(&l, 1, flows_steered), 1, "wan 1 flows_steered");
 	ASSERT_EQ(counters(&l, 0).tx_packets, 0, "a redirected packet is not counted on wan 0");
@@ -529,6 +530,75 @@ static void check_steered_rewrite(const struct spec *orig_spec)
 }
 
 /* The same through wan_ifindex alone, as before user space fills the cache. */
+/*
+ * WANs without a link-layer header (PPP, tun, LTE raw-ip): their packets
+ * start with the IP header.  test_run always takes an Ethernet frame and
+ * sets skb->protocol from bytes 12-13, so these packets come from
+ * addresses whose bytes 12-13 of the IP header read as the ethertype:
+ * 8.0.x.x for IPv4, 2001:db8:86dd:: for IPv6 (bytes 4-5 of the source).
+ * A flow moved off such a WAN gets room for a link-layer header, which
+ * bpf_redirect_neigh() fills in for the target.
+ */
+static void l3_wan(struct lab *l, __u32 wan_idx, const char *addr4, const char *addr6)
+{
+	struct steer_wan w;
+	__u32 key = LO_IFINDEX % OMR_STEER_IFCACHE_SLOTS, ifindex = LO_IFINDEX;
+	struct steer_ifslot slot = { .ifindex = LO_IFINDEX, .wan_idx = wan_idx,
+				     .wan_flags = STEER_WAN_F_ADDR4 | STEER_WAN_F_ADDR6 };
+
+	bpf_map_lookup_elem(l->wans, &wan_idx, &w);
+	w.flags &= ~(STEER_WAN_F_L2 | STEER_WAN_F_GW4 | STEER_WAN_F_GW6);
+	pton(AF_INET, addr4, &w.addr4);
+	pton(AF_INET6, addr6, w.addr6);
+	ASSERT_EQ(bpf_map_update_elem(l->wans, &wan_idx, &w, BPF_ANY), 0, "steer_wan");
+	ASSERT_EQ(bpf_map_update_elem(l->ifindex, &ifindex, &wan_idx, BPF_ANY), 0, "wan_ifindex");
+	ASSERT_EQ(bpf_map_update_elem(l->ifcache, &key, &slot, BPF_ANY), 0, "steer_ifcache");
+}
+
+static void check_l3_wan(int family)
+{
+	const char *lan_side = family == AF_INET ? "8.0.1.2" : "2001:db8:86dd::2";
+	const char *server = family == AF_INET ? "8.0.0.10" : "2001:db8:86dd::10";
+	const char *wan_side = family == AF_INET ? wan_addr4[1] : wan_addr6[1];
+	struct spec out = { .family = family, .proto = IPPROTO_UDP, .src = lan_side,
+			    .dst = server, .sport = 40020, .dport = 53, .payload = 30 };
+	struct spec reply = { .family = family, .proto = IPPROTO_UDP, .src = server,
+			      .dst = wan_side, .sport = 53, .dport = 40020, .payload = 90 };
+	struct spec want = out;
+	unsigned char pkt[2048], want_pkt[2048];
+	__u32 len, want_len;
+	struct run r;
+	struct lab l;
+
+	if (!lab_up(&l, 0, 0, 1))
+		return;
+	/* wan 0, the routed one, is a point-to-point link with lan_side as its address */
+	l3_wan(&l, 0, "8.0.1.2", "2001:db8:86dd::2");
+	len = build_ip(pkt, &out);
+	want.src = wan_side;
+	memset(want_pkt, 0, ETH_HLEN);
+	want_len = ETH_HLEN + build_ip(want_pkt + ETH_HLEN, &want);
+	if (run(l.egress, pkt, len, &r, false)) {
+		ASSERT_EQ(r.verdict, TC_ACT_REDIRECT, "moved to wan 1");
+		same_bytes(r.out, r.out_len, want_pkt, want_len,
+			   "room for wan 1's link-layer header, then the translated packet");
+	}
+	/* the reply, on wan 1 as a headerless WAN too */
+	l3_wan(&l, 1, wan_addr4[1], wan_addr6[1]);
+	len = build_ip(pkt, &reply);
+	want = reply;
+	want.dst = lan_side;
+	want_len = build_ip(want_pkt, &want);
+	if (run(l.ingress, pkt, len, &r, false)) {
+		ASSERT_EQ(r.verdict, TC_ACT_UNSPEC, "reply goes up the stack");
+		same_bytes(r.out, r.out_len, want_pkt, want_len, "reply translated back");
+	}
+	lab_down(&l);
+}
+
+TEST(steer_headerless_wan_ipv4) { check_l3_wan(AF_INET); }
+TEST(steer_headerless_wan_ipv6) { check_l3_wan(AF_INET6); }
+
 TEST(steer_without_ifindex_cache)
 {
 	struct spec s = { .family = AF_INET, .proto = IPPROTO_TCP, .src = "10.77.1.2",
@@ -775,12 +845,14 @@ TEST(steer_icmp_frag_needed_ipv4_udp)
 
 TEST(steer_icmpv6_packet_too_big_tcp)
 {
-	check_icmp_error(AF_INET6, IPPROTO_TCP, sizeof(struct ipv6hdr) + sizeof(struct tcphdr) + 200);
+	check_icmp_error(AF_INET6, IPPROTO_TCP,
+			 sizeof(struct ipv6hdr) + sizeof(struct tcphdr) + 200);
 }
 
 TEST(steer_icmpv6_packet_too_big_udp)
 {
-	check_icmp_error(AF_INET6, IPPROTO_UDP, sizeof(struct ipv6hdr) + sizeof(struct udphdr) + 16);
+	check_icmp_error(AF_INET6, IPPROTO_UDP,
+			 sizeof(struct ipv6hdr) + sizeof(struct udphdr) + 16);
 }
 
 
@@ -1011,6 +1083,104 @@ TEST(steer_flows_leave_a_wan_gone_down)
 	s.src = wan_addr4[1];
 	key_of(&k, &s, FLOW_KIND_XLAT);
 	ASSERT_NEQ(bpf_map_lookup_elem(l.flows, &k, &fe), 0, "old reply entry removed");
+	lab_down(&l);
+}
+
+/*
+ * A TCP flow moved to a WAN with a smaller MTU (PPPoE's 1492 beside an
+ * Ethernet WAN) gets an MSS that fits it, on its SYN and on the SYN-ACK
+ * coming back: the redirect skips the IP layer that would answer
+ * "fragmentation needed", so full-size segments would be lost.
+ * @at: where the MSS option starts among the options (1: after a NOP, its
+ * value at an odd offset of the header).
+ */
+static void check_mss_clamp(int family, __u16 mss, int at, __u16 want_mss)
+{
+	const char *lan_side = family == AF_INET ? wan_addr4[0] : wan_addr6[0];
+	const char *wan_side = family == AF_INET ? wan_addr4[1] : wan_addr6[1];
+	const char *server = family == AF_INET ? SERVER4 : SERVER6;
+	__u8 opts[12] = { 1, 1, 1, 1, 4, 2, 1, 1, 1, 1, 1, 1 };	/* NOPs, SACK permitted */
+	__u8 want_opts[12];
+	struct spec syn = { .family = family, .proto = IPPROTO_TCP, .src = lan_side,
+			    .dst = server, .sport = 47300 + at, .dport = 443, .tcp_flags = F_SYN,
+			    .tcp_opts = opts, .tcp_opts_len = sizeof(opts) };
+	struct spec synack, want;
+	unsigned char frame[2048], want_frame[2048];
+	__u32 idx = 1, len, want_len;
+	struct steer_wan w;
+	struct run r;
+	struct lab l;
+
+	if (!lab_up(&l, 0, 0, 1))
+		return;
+	bpf_map_lookup_elem(l.wans, &idx, &w);
+	w.mtu = 1492;
+	bpf_map_update_elem(l.wans, &idx, &w, BPF_ANY);
+	opts[at] = 2;
+	opts[at + 1] = 4;
+	opts[at + 2] = mss >> 8;
+	opts[at + 3] = mss & 0xff;
+	memcpy(want_opts, opts, sizeof(opts));
+	want_opts[at + 2] = want_mss >> 8;
+	want_opts[at + 3] = want_mss & 0xff;
+
+	want = syn;
+	want.src = wan_side;
+	want.tcp_opts = want_opts;
+	want_len = build_frame(want_frame, &want);
+	ASSERT_EQ(send_frame(&l, &syn, &r), TC_ACT_REDIRECT, "SYN moved to wan 1");
+	same_bytes(r.out, r.out_len, want_frame, want_len, "SYN: MSS for wan 1's MTU, checksum");
+
+	/* the SYN-ACK on wan 1 */
+	synack = syn;
+	synack.src = server;
+	synack.dst = wan_side;
+	synack.sport = syn.dport;
+	synack.dport = syn.sport;
+	synack.tcp_flags = F_SYN | F_ACK;
+	want = synack;
+	want.dst = lan_side;
+	want.tcp_opts = want_opts;
+	play_wan(&l, 1);
+	len = build_frame(frame, &synack);
+	want_len = build_frame(want_frame, &want);
+	if (run(l.ingress, frame, len, &r, false))
+		same_bytes(r.out, r.out_len, want_frame, want_len,
+			   "SYN-ACK: MSS for wan 1's MTU, destination translated back");
+	lab_down(&l);
+}
+
+TEST(steer_mss_clamped_ipv4) { check_mss_clamp(AF_INET, 1460, 0, 1452); }
+TEST(steer_mss_clamped_at_odd_offset) { check_mss_clamp(AF_INET, 1460, 1, 1452); }
+TEST(steer_mss_clamped_ipv6) { check_mss_clamp(AF_INET6, 1440, 4, 1432); }
+TEST(steer_mss_small_enough_untouched) { check_mss_clamp(AF_INET, 1400, 0, 1400); }
+
+/* A translated flow whose reply entry the LRU dropped gets it back within an epoch. */
+TEST(steer_lost_reply_entry_restored)
+{
+	struct spec s = { .family = AF_INET, .proto = IPPROTO_UDP, .src = wan_addr4[0],
+			  .dst = SERVER4, .sport = 45100, .dport = 443, .payload = 50 };
+	struct spec x = s;
+	struct flow_entry fe;
+	struct flow_key k;
+	struct run r;
+	struct lab l;
+
+	if (!lab_up(&l, 0, 0, 1))
+		return;
+	ASSERT_EQ(send_frame(&l, &s, &r), TC_ACT_REDIRECT, "on wan 1");
+	x.src = wan_addr4[1];
+	key_of(&k, &x, FLOW_KIND_XLAT);
+	ASSERT_EQ(bpf_map_delete_elem(l.flows, &k), 0, "drop the reply entry");
+	ASSERT_EQ(send_frame(&l, &s, &r), TC_ACT_REDIRECT, "same epoch: still translated");
+	ASSERT_NEQ(bpf_map_lookup_elem(l.flows, &k, &fe), 0, "not checked within the epoch");
+	l.c.epoch++;
+	write_cfg(&l);
+	ASSERT_EQ(send_frame(&l, &s, &r), TC_ACT_REDIRECT, "next epoch: translated");
+	if (ASSERT_EQ(bpf_map_lookup_elem(l.flows, &k, &fe), 0, "reply entry back")) {
+		ASSERT_EQ(ntohs(fe.port), 45100, "with the original port");
+		ASSERT_EQ(fe.addr[3], htonl(0x0a4d0102), "and address (10.77.1.2)");
+	}
 	lab_down(&l);
 }
 

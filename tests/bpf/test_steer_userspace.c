@@ -239,6 +239,7 @@ TEST(steering_flow_aging_and_counts)
 	ASSERT_EQ(st.cfg.load_base[0], 0, "load_base wan 0");
 	ASSERT_EQ(st.cfg.load_base[1], 1, "load_base wan 1");
 	free(st.rules);
+	free(st.rule_vals);
 	steer_bpf__destroy(skel);
 }
 
@@ -277,8 +278,14 @@ static int discovery_child(struct steering *st)
 	char want[INET6_ADDRSTRLEN];
 	int fails = 0;
 
-#define CHECK(cond, what) do { if (!(cond)) { fprintf(stderr, "  discovery: %s\n", what); fails++; } } while (0)
-	if (sh("ip link set lo up && ip link add osw1 type veth peer name osw1p && ip link set osw1p up && ip link set osw1 up && "
+#define CHECK(cond, what) do {						\
+		if (!(cond)) {						\
+			fprintf(stderr, "  discovery: %s\n", what);	\
+			fails++;					\
+		}							\
+	} while (0)
+	if (sh("ip link set lo up && ip link add osw1 type veth peer name osw1p && "
+	       "ip link set osw1p up && ip link set osw1 up && "
 	       "ip addr add 10.66.1.2/24 dev osw1 && ip addr add 10.66.9.2/24 dev osw1 && "
 	       "ip -6 addr add fd66:1::2/64 dev osw1 nodad && "
 	       "ip route add default via 10.66.1.1 dev osw1 metric 5 && "
@@ -296,7 +303,8 @@ static int discovery_child(struct steering *st)
 	CHECK(!bpf_map_lookup_elem(st->wan_fd, &idx, &w), "steer_wan entry");
 	CHECK(w.ifindex == ifindex, "ifindex");
 	CHECK(w.flags == (STEER_WAN_F_L2 | STEER_WAN_F_ADDR4 | STEER_WAN_F_ADDR6 |
-			  STEER_WAN_F_GW4 | STEER_WAN_F_GW6), "flags: ethernet, both addresses, both gateways");
+			  STEER_WAN_F_GW4 | STEER_WAN_F_GW6),
+	      "flags: ethernet, both addresses, both gateways");
 	inet_ntop(AF_INET, &w.addr4, want, sizeof(want));
 	CHECK(!strcmp(want, "10.66.1.2"), "IPv4 address is the primary one");
 	inet_ntop(AF_INET, &w.gw4, want, sizeof(want));
@@ -342,13 +350,16 @@ static int discovery_child(struct steering *st)
 	inet_ntop(AF_INET, &w.gw4, want, sizeof(want));
 	CHECK(!strcmp(want, "10.66.1.254"), "gateway override");
 
-	/* a new address (a PPP redial): followed */
+	CHECK(w.mtu == 1500, "MTU");
+
+	/* a new address (a PPP redial) and MTU: followed */
 	sh("ip addr del 10.66.1.2/24 dev osw1 && ip addr del 10.66.9.2/24 dev osw1 && "
-	   "ip addr add 10.66.2.2/24 dev osw1");
+	   "ip addr add 10.66.2.2/24 dev osw1 && ip link set osw1 mtu 1492");
 	CHECK(steering_sync(st, tbl) == 0, "steering_sync after the address changed");
 	CHECK(!bpf_map_lookup_elem(st->wan_fd, &idx, &w), "steer_wan entry");
 	inet_ntop(AF_INET, &w.addr4, want, sizeof(want));
 	CHECK(!strcmp(want, "10.66.2.2"), "new address followed");
+	CHECK(w.mtu == 1492, "new MTU followed");
 	inet_pton(AF_INET, "10.66.1.77", &rk.addr[3]);
 	CHECK(bpf_map_lookup_elem(st->rules_fd, &rk, &rv), "the old network's bypass removed");
 #undef CHECK
@@ -381,5 +392,6 @@ TEST(steering_discovers_wan_addresses_gateways_networks)
 				  "discovery checks failed (listed above)");
 	}
 	free(st.rules);	/* the map fds are the skeleton's */
+	free(st.rule_vals);
 	steer_bpf__destroy(skel);
 }

@@ -8,8 +8,12 @@
 #  - weights 1:3: 400 short TCP connections (IPv4, then IPv6) all succeed
 #    byte-exact and split 25 %/75 % (+-5 points) by the source address the
 #    server sees; UDP request/response flows work and split the same way;
+#  - a WAN with a smaller MTU (1400 beside 1500): flows moved to it work
+#    (their MSS is clamped);
 #  - a long transfer keeps its WAN while the weights change, and new flows
 #    follow the new weights;
+#  - the router's own sockets bound to a WAN's address or device are left
+#    alone, unbound ones are steered;
 #  - a WAN that goes down: the UDP flow it carried moves to the other WAN
 #    and keeps working; new flows avoid it;
 #  - strict rp_filter on the router is loosened on the WANs by `load` and
@@ -102,6 +106,27 @@ after=$(lab_server_stats)
 all_ok steer_udp6_request_response "$res" 40
 split steer_udp6_split_1_3 "$before" "$after" udp_packets_in "$W1_6" "$W2_6" 0 20 30
 
+# ---- a WAN with a smaller MTU (PPPoE beside Ethernet) ---------------------------------------
+
+# Flows moved to wan2 skip the IP layer that would answer "fragmentation
+# needed" for it: their MSS must be clamped, or full-size segments are lost.
+ip -n "$LAB_RTR" link set wan2 mtu 1400 && ip -n "$LAB_ISP" link set rtr2 mtu 1400
+sleep 1.5	# a sync: the agent follows the MTU
+before=$(lab_server_stats)
+mtu_ok=1
+for args in "$LAB_SRV4 --upload" "$LAB_SRV4 --download" "$LAB_SRV6 --upload" "$LAB_SRV6 --download"; do
+	read -r srv dir <<< "$args"
+	res=$(lab_traffic lan "$srv" "$LAB_PORT" "$dir" --bytes 512k --conns 8 --parallel 8 --timeout 20)
+	[ "$(jq -r '.ok // 0' <<< "$res" 2>/dev/null)" = 8 ] || { mtu_ok=0; lab_log "$srv $dir: $res"; }
+done
+after=$(lab_server_stats)
+on2=$(( $(peer conns "$W2_4" "$after") - $(peer conns "$W2_4" "$before") +
+	$(peer conns "$W2_6" "$after") - $(peer conns "$W2_6" "$before") ))
+lab_check steer_smaller_mtu_wan_works \
+	"transfers over wan2 at MTU 1400 failed or none went there ($on2 connections by wan2)" \
+	[ "$mtu_ok" = 1 ] && [ "$on2" -ge 16 ]
+ip -n "$LAB_RTR" link set wan2 mtu 1500 && ip -n "$LAB_ISP" link set rtr2 mtu 1500
+
 # ---- a long transfer keeps its WAN while the weights change ------------------------------
 
 # New flows are weighed against the flows busy in the last 5 s (steering.h):
@@ -143,6 +168,29 @@ lab_check steer_long_transfer_kept_its_wan \
 lab_conf "$CONF" "interval 1" "wan wan1 weight 0" "wan wan2 weight 1"
 kill -HUP "$OMR_PID"
 sleep 1.5
+
+# ---- the router's own sockets: bound to a WAN's address or device, left alone ------------
+
+# conns_from ROLE ARGS...: the connections the server saw from wan1 and wan2 ("N1 N2")
+conns_from() {
+	local b a res
+	b=$(lab_server_stats)
+	res=$(lab_traffic "$@" --upload --bytes 4k --conns 10 --timeout 30)
+	a=$(lab_server_stats)
+	[ "$(jq -r '.ok // 0' <<< "$res" 2>/dev/null)" = 10 ] || lab_log "client: $res"
+	echo "$(( $(peer conns "$W1_4" "$a") - $(peer conns "$W1_4" "$b") ))" \
+		"$(( $(peer conns "$W2_4" "$a") - $(peer conns "$W2_4" "$b") ))"
+}
+read -r b1 b2 <<< "$(conns_from rtr "$LAB_SRV4" "$LAB_PORT" --bind "$W1_4")"
+read -r d1 d2 <<< "$(conns_from rtr "$LAB_SRV4" "$LAB_PORT" --dev wan1)"
+read -r u1 u2 <<< "$(conns_from rtr "$LAB_SRV4" "$LAB_PORT")"
+lab_log "router sockets: bound to $W1_4 $b1/$b2, bound to wan1 $d1/$d2, unbound $u1/$u2 (wan1/wan2)"
+lab_check steer_leaves_bound_sockets_alone \
+	"bound to wan1's address: $b1/$b2, to wan1: $d1/$d2 by wan1/wan2, want 10/0 each" \
+	[ "$b1" = 10 ] && [ "$b2" = 0 ] && [ "$d1" = 10 ] && [ "$d2" = 0 ]
+lab_check steer_steers_unbound_router_sockets \
+	"unbound router sockets: $u1/$u2 by wan1/wan2, want 0/10 (weights 0:1)" \
+	[ "$u1" = 0 ] && [ "$u2" = 10 ]
 lab_shape rtr wan2 4mbit && lab_shape isp rtr2 4mbit	# a UDP flow that lasts a few seconds
 before=$(lab_server_stats)
 lab_traffic lan "$LAB_SRV4" "$LAB_PORT" --udp --count 1500 --size 1000 --timeout 40 \
