@@ -87,24 +87,29 @@ static void print_json(const struct stats_row *rows, int n, __u64 total)
 		printf(", \"tx_bytes\": %llu, \"rx_bytes\": %llu, \"tx_packets\": %llu, "
 		       "\"rx_packets\": %llu, \"tx_bps\": %llu, \"rx_bps\": %llu, "
 		       "\"effective_weight\": %u, \"state\": \"%s\", \"share\": %.4f, "
-		       "\"flows\": %llu, \"capacity_bps\": %llu, \"rtt_us\": %u}",
+		       "\"flows\": %llu, \"flows_assigned\": %llu, \"steered\": %llu, "
+		       "\"steer_errors\": %llu, \"steer_drops\": %llu, "
+		       "\"capacity_bps\": %llu, \"rtt_us\": %u}",
 		       (unsigned long long)r->t.tx_bytes, (unsigned long long)r->t.rx_bytes,
 		       (unsigned long long)r->t.tx_packets, (unsigned long long)r->t.rx_packets,
 		       (unsigned long long)r->tx_bps, (unsigned long long)r->rx_bps,
 		       r->e.effective_weight, wan_state(&r->e), share_of(r, total),
-		       (unsigned long long)r->e.flows, (unsigned long long)r->e.capacity_bps,
+		       (unsigned long long)r->e.flows, (unsigned long long)r->t.flows_assigned,
+		       (unsigned long long)r->t.flows_steered, (unsigned long long)r->t.steer_errors,
+		       (unsigned long long)r->t.steer_drops, (unsigned long long)r->e.capacity_bps,
 		       r->e.rtt_us);
 	}
 	printf("]}\n");
 }
 
-#define NCOLS 13
+#define NCOLS 16
 
 static void print_table(const struct stats_row *rows, int n, __u64 total)
 {
 	static const char *const head[NCOLS] = {
 		"WAN", "IFINDEX", "STATE", "WEIGHT", "TX BYTES", "RX BYTES",
 		"TX PKTS", "RX PKTS", "TX RATE", "RX RATE", "SHARE", "CAPACITY", "RTT",
+		"FLOWS", "STEERED", "ERR/DROP",
 	};
 	char cell[OMR_MAX_WANS][NCOLS][24];
 	int width[NCOLS];
@@ -138,6 +143,10 @@ static void print_table(const struct stats_row *rows, int n, __u64 total)
 			snprintf(cell[i][12], 24, "%.1f ms", r->e.rtt_us / 1000.0);
 		else
 			snprintf(cell[i][12], 24, "-");
+		snprintf(cell[i][13], 24, "%llu", (unsigned long long)r->e.flows);
+		fmt_count(r->t.flows_steered, cell[i][14], 24);
+		snprintf(cell[i][15], 24, "%llu/%llu", (unsigned long long)r->t.steer_errors,
+			 (unsigned long long)r->t.steer_drops);
 		for (int c = 0; c < NCOLS; c++)
 			if ((int)strlen(cell[i][c]) > width[c])
 				width[c] = (int)strlen(cell[i][c]);

@@ -267,6 +267,10 @@ int datapath_read_totals(const struct datapath *dp, __u32 wan_idx, struct wan_to
 		t->tx_packets += percpu[cpu].tx_packets;
 		t->rx_bytes += percpu[cpu].rx_bytes;
 		t->rx_packets += percpu[cpu].rx_packets;
+		t->flows_assigned += percpu[cpu].flows_assigned;
+		t->flows_steered += percpu[cpu].flows_steered;
+		t->steer_errors += percpu[cpu].steer_errors;
+		t->steer_drops += percpu[cpu].steer_drops;
 	}
 	return 0;
 }

@@ -106,6 +106,15 @@ after=$(lab_server_stats)
 all_ok steer_udp6_request_response "$res" 40
 split steer_udp6_split_1_3 "$before" "$after" udp_packets_in "$W1_6" "$W2_6" 0 20 30
 
+# stats: flows moved off the routed WAN (wan1) are counted as steered on wan2
+json=$(omr_stats_json)
+steered2=$(omr_wan steered wan2 "$json") steered1=$(omr_wan steered wan1 "$json")
+assigned2=$(omr_wan flows_assigned wan2 "$json")
+lab_log "stats: wan2 steered $steered2 of $assigned2 assigned, wan1 steered $steered1"
+lab_check steer_stats_count_steered_flows \
+	"wan2 steered $steered2 (want >= 600 of the 880 flows of this test), wan1 $steered1 (want 0)" \
+	test "${steered2:-0}" -ge 600 -a "${steered1:-1}" -eq 0 -a "${assigned2:-0}" -ge "${steered2:-1}"
+
 # ---- a WAN with a smaller MTU (PPPoE beside Ethernet) ---------------------------------------
 
 # Flows moved to wan2 skip the IP layer that would answer "fragmentation
