@@ -263,7 +263,7 @@ void probe_close(struct probe *p)
 	p->in_flight = false;
 }
 
-static __u16 inet_checksum(const void *data, size_t len)
+__u16 probe_inet_checksum(const void *data, size_t len)
 {
 	const __u8 *bytes = data;
 	__u32 sum = 0;
@@ -298,7 +298,7 @@ static int send_icmp(struct probe *p)
 	};
 
 	if (family(p) == AF_INET && !p->ping_socket)
-		echo.checksum = inet_checksum(&echo, sizeof(echo));	/* the kernel does the rest */
+		echo.checksum = probe_inet_checksum(&echo, sizeof(echo));	/* the kernel does the rest */
 	if (sendto(p->fd, &echo, sizeof(echo), 0, (const struct sockaddr *)&p->target.addr,
 		   p->target.addr_len) < 0)
 		return -errno;

@@ -116,4 +116,7 @@ int probe_check_timeout(struct probe *p, __u64 now_ns);
 /* "icmp-dgram", "icmp-raw", "tcp": how @p probes, for logs and stats. */
 const char *probe_method(const struct probe *p);
 
+/* The Internet checksum (RFC 1071) of @data, in network order. */
+__u16 probe_inet_checksum(const void *data, size_t len);
+
 #endif

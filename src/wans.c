@@ -239,10 +239,8 @@ int wans_sync(struct wan_set *ws)
 	return changed;
 }
 
-int wans_detach_all(struct datapath *dp)
+void wans_detach_all(struct datapath *dp)
 {
-	int err = 0;
-
 	for (__u32 i = 0; i < OMR_MAX_WANS; i++) {
 		struct wan_entry e;
 
@@ -254,5 +252,4 @@ int wans_detach_all(struct datapath *dp)
 		detach_wan(&e);
 		datapath_write_wan(dp, i, &e);
 	}
-	return err;
 }

@@ -33,7 +33,7 @@ int wans_apply_config(struct wan_set *ws, const struct steer_config *cfg);
 int wans_sync(struct wan_set *ws);
 
 /* Detach every WAN in the pinned table; used by unload (no agent needed). */
-int wans_detach_all(struct datapath *dp);
+void wans_detach_all(struct datapath *dp);
 
 /* The slot of the WAN called @name, or -1. */
 int wans_find(const struct wan_set *ws, const char *name);

@@ -75,10 +75,8 @@ for i in 2 3; do
 	verdict "$bad" "effective weight ratio wan$i/wan1 $w vs link ratio $l ($d %, want within $RATIO_PCT %)"
 done
 
-sum_bps=$((bps[1] + bps[2] + bps[3]))
-bytes_each=$(numfmt --from=iec "${BYTES^^}")
-total=$((bytes_each * CONNS))
-ideal=$(awk -v t="$total" -v r="$sum_bps" 'BEGIN { printf "%.3f", t * 8 / r }')
+lab_batch_ideal "$BYTES" "$CONNS" "${rates[@]}"
+sum_bps=$SUM_BPS total=$TOTAL ideal=$IDEAL
 sleep 6	# the warm-up flows no longer count as busy (steering.h)
 for i in 1 2 3; do before[i]=$(lab_ifstat rtr "wan$i" tx_bytes); done
 out=$(lab_traffic lan "$LAB_SRV4" "$LAB_PORT" --upload --bytes "$BYTES" \

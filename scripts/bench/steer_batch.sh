@@ -43,11 +43,8 @@ done
 lab_server_start || die "the traffic server did not start"
 CONF=$LAB_TMP/omr-steer.conf
 
-sum_bps=0
-for r in "${rates[@]}"; do sum_bps=$((sum_bps + $(lab_rate_bps "$r"))); done
-bytes_each=$(numfmt --from=iec "${BYTES^^}")
-total=$((bytes_each * CONNS))
-ideal=$(awk -v t="$total" -v r="$sum_bps" 'BEGIN { printf "%.3f", t * 8 / r }')
+lab_batch_ideal "$BYTES" "$CONNS" "${rates[@]}"
+sum_bps=$SUM_BPS total=$TOTAL ideal=$IDEAL
 
 # batch: one batch of uploads; prints "SECONDS SHARE1 SHARE2 SHARE3" (shares in %)
 batch() {

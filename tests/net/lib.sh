@@ -111,6 +111,17 @@ lab_rate_bps() {
 	esac
 }
 
+# lab_batch_ideal BYTES CONNS RATE...: the best a batch of CONNS transfers of
+# BYTES each (1m, 512k) can do over links of those rates.  Sets SUM_BPS,
+# TOTAL (bytes) and IDEAL (seconds: total bytes / sum of the link rates).
+lab_batch_ideal() {
+	local bytes=$1 conns=$2 r; shift 2
+	SUM_BPS=0
+	for r in "$@"; do SUM_BPS=$((SUM_BPS + $(lab_rate_bps "$r"))); done
+	TOTAL=$(( $(numfmt --from=iec "${bytes^^}") * conns ))
+	IDEAL=$(awk -v t="$TOTAL" -v r="$SUM_BPS" 'BEGIN { printf "%.3f", t * 8 / r }')
+}
+
 # lab_shape ROLE DEV RATE: tbf at RATE on DEV's egress; "-" removes shaping.
 # Burst: 20 ms of data, at least 4 full frames; queue: 50 ms.
 lab_shape() {

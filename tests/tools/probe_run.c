@@ -237,20 +237,6 @@ struct pending_reply {
 	size_t len;
 };
 
-static __u16 inet_checksum(const void *data, size_t len)
-{
-	const __u8 *bytes = data;
-	__u32 sum = 0;
-
-	for (size_t i = 0; i + 1 < len; i += 2)
-		sum += (bytes[i] << 8) | bytes[i + 1];
-	if (len & 1)
-		sum += bytes[len - 1] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return htons(~sum & 0xffff);
-}
-
 static int send_reply(int fd, const struct pending_reply *r)
 {
 	char control[CMSG_SPACE(sizeof(struct in6_pktinfo))] = { 0 };
@@ -380,7 +366,7 @@ static int cmd_respond(int argc, char **argv)
 					continue;
 				icmp[0] = 0;			/* echo reply */
 				icmp[2] = icmp[3] = 0;
-				memcpy(icmp + 2, &(__u16){ inet_checksum(icmp, len) }, 2);
+				memcpy(icmp + 2, &(__u16){ probe_inet_checksum(icmp, len) }, 2);
 			} else {
 				struct sockaddr_in6 *local = (struct sockaddr_in6 *)&r->local;
 
