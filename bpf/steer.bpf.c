@@ -17,6 +17,9 @@
  * port back before conntrack sees them; ICMP errors our side sends about
  * a translated flow leave translated, by the flow's WAN.
  *
+ * A pin rule comes first; else the flow's application class (lib/class.h)
+ * narrows the WANs the weighted choice picks from.
+ *
  * Left alone: non-TCP/UDP, fragments, IPv6 with extension headers, TCP
  * that does not start with a SYN while we watch, MPTCP (MP_CAPABLE/MP_JOIN
  * on the SYN: the scheduler owns subflows), sockets bound to a device or
@@ -37,6 +40,7 @@
 #include "lib/counters.h"
 #include "lib/parse.h"
 #include "lib/flow.h"
+#include "lib/class.h"
 #include "lib/nat.h"
 
 #define STEER_ASSIGNED	0
@@ -200,6 +204,8 @@ __noinline int flow_start(struct __sk_buff *skb, const struct pkt *p,
 	} else {
 		__u32 mask = steer_usable(cfg, p->family, &fallback);
 
+		if (!fallback)
+			mask = class_wans(skb, p, mask);
 		chosen = flow_choose_wan(mask, fallback);
 	}
 	if (chosen < 0)

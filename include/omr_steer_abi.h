@@ -287,4 +287,95 @@ struct steer_rule {
 	__u32 wan_idx;			/* STEER_RULE_PIN */
 };
 
+/*
+ * Application classes (src/classes.c, bpf/lib/class.h).  `rule` lines of
+ * the weight file match a new flow's protocol, ports, DSCP and addresses
+ * to a `class`, whose policy names the WANs it may take.  The agent turns
+ * each class's policy into a set of WANs every interval (the lowest-RTT
+ * WANs, the first usable WAN of a priority list, ...); the datapath matches
+ * the rules in file order, first match wins, once per new flow, and picks
+ * by weight within the class's set.  Flows no rule matches, and classes
+ * whose set has no usable WAN, get the weighted choice over every WAN.
+ */
+#define OMR_MAP_STEER_CLASSES	"steer_classes"	/* one entry: struct steer_classes (user space) */
+#define OMR_MAP_CLASS_HITS	"class_hits"	/* per-CPU: rule index -> new flows it matched */
+#define OMR_MAX_CLASSES		16
+#define OMR_MAX_CLASS_RULES	64
+#define OMR_CLASS_NAMSIZ	16
+#define OMR_CLASS_MAX_PREFER	8		/* WANs in a `prefer` list */
+
+/* class_info.policy */
+#define OMR_CLASS_WEIGHTED	0	/* every usable WAN, by weight (the default) */
+#define OMR_CLASS_LOWEST_RTT	1	/* the usable WANs of lowest smoothed RTT */
+#define OMR_CLASS_WAN		2	/* one WAN while it is usable */
+#define OMR_CLASS_PREFER	3	/* the first usable WAN of a priority list */
+
+/* class_rule.flags: what the rule looks at */
+#define CLASS_RULE_F_PROTO	(1U << 0)
+#define CLASS_RULE_F_SPORT	(1U << 1)
+#define CLASS_RULE_F_DPORT	(1U << 2)
+#define CLASS_RULE_F_DSCP	(1U << 3)
+#define CLASS_RULE_F_SRC	(1U << 4)
+#define CLASS_RULE_F_DST	(1U << 5)
+
+/*
+ * One rule.  Ports in host order, inclusive ranges; addresses as in
+ * struct flow_key (IPv4 mapped), with their masks: a flow matches when
+ * (addr & mask) == net on all four words.
+ */
+struct class_rule {
+	__u32 flags;			/* CLASS_RULE_F_* */
+	__u8 proto;			/* IPPROTO_TCP or IPPROTO_UDP */
+	__u8 dscp;			/* 0..63 */
+	__u8 class_id;			/* index into steer_classes.classes */
+	__u8 pad;
+	__u16 sport_lo, sport_hi;
+	__u16 dport_lo, dport_hi;
+	__be32 src[4], src_mask[4];
+	__be32 dst[4], dst_mask[4];
+	__u32 line;			/* of the weight file: for status */
+	__u32 pad2;
+};
+
+/* A class as the agent configured it (status reads it; the datapath does not). */
+struct class_info {
+	char name[OMR_CLASS_NAMSIZ];
+	__u32 policy;			/* OMR_CLASS_* */
+	__u32 line;
+	__u8 wans[OMR_CLASS_MAX_PREFER];	/* wan_idx: OMR_CLASS_WAN one, PREFER in order; 0xff ends */
+};
+
+struct steer_classes {
+	__u32 n_rules;			/* rules[0..n_rules) are in use */
+	__u32 n_classes;
+	__u32 mask4[OMR_MAX_CLASSES];	/* WANs each class may take now, by family */
+	__u32 mask6[OMR_MAX_CLASSES];
+	struct class_info classes[OMR_MAX_CLASSES];
+	struct class_rule rules[OMR_MAX_CLASS_RULES];
+};
+
+/*
+ * What `status` shows of the agent's time windows (user space only): the
+ * schedule lines of the weight file in use, and which are open.
+ */
+#define OMR_MAP_POLICY		"agent_policy"	/* one entry: struct omr_policy */
+#define OMR_MAX_SCHEDULES	64
+
+struct omr_policy_schedule {
+	char wan[OMR_IFNAMSIZ];
+	__u32 weight;			/* 0..OMR_WEIGHT_MAX or OMR_WEIGHT_AUTO */
+	__u32 line;
+	__u16 start_min, end_min;	/* as struct schedule (src/schedule.h) */
+	__u8 days;
+	__u8 open;			/* deciding its WAN's weight now */
+	__u8 pad[2];
+};
+
+struct omr_policy {
+	__u32 n_schedules;
+	__u32 pad;
+	__u64 updated_ns;		/* CLOCK_MONOTONIC of the last write */
+	struct omr_policy_schedule schedules[OMR_MAX_SCHEDULES];
+};
+
 #endif /* OMR_STEER_ABI_H */

@@ -42,6 +42,8 @@ struct agent {
 	struct mptcp_support mptcp;	/* probed at start */
 	int mptcp_mode;			/* enum mptcp_mode in force, < 0: none */
 	int pidfile_fd, signal_fd, timer_fd, link_fd;
+	struct omr_policy policy;	/* as last published */
+	bool policy_written;
 };
 
 static int arm_timer(int fd, __u32 interval_ms)
@@ -107,6 +109,24 @@ static void bump_generation(struct agent *a)
 	datapath_write_meta(&a->dp, &m);
 }
 
+/* The schedules and which of them are open, for `status`: written when that changes. */
+static void publish_policy(struct agent *a, time_t now)
+{
+	static struct omr_policy p;
+	struct tm local;
+
+	localtime_r(&now, &local);
+	schedule_publish(a->cfg.schedules, a->cfg.n_schedules, &local, &p);
+	if (a->policy_written && !memcmp(p.schedules, a->policy.schedules, sizeof(p.schedules)) &&
+	    p.n_schedules == a->policy.n_schedules)
+		return;
+	p.updated_ns = monotonic_ns();
+	if (datapath_write_policy(&a->dp, &p))
+		return;
+	a->policy = p;
+	a->policy_written = true;
+}
+
 /*
  * Effective weights from configured weights, schedules, health and capacity,
  * published in wan_table with the state, RTT and capacity behind them.
@@ -114,10 +134,12 @@ static void bump_generation(struct agent *a)
 static void update_weights(struct agent *a, bool config_changed)
 {
 	struct weight_input in[OMR_MAX_WANS];
+	time_t now = time(NULL);
 	bool changed;
 
-	live_inputs(&a->live, &a->wans, &a->cfg, time(NULL), in);
+	live_inputs(&a->live, &a->wans, &a->cfg, now, in);
 	changed = weights_update(a->wans.tbl, in);
+	publish_policy(a, now);
 	if (a->steering_open) {
 		/* addresses, gateways, weights, flow ages; sets tbl[].flows */
 		int ret = steering_sync(&a->steering, a->wans.tbl);

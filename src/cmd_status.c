@@ -1,8 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* `omr-steer status`: is the agent alive, where is it attached, in which modes. */
+/*
+ * `omr-steer status`: is the agent alive, where is it attached, in which
+ * modes, and the policies in force (classes, rules, schedules).
+ */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include "classes.h"
 #include "cli.h"
 #include "datapath.h"
 #include "log.h"
@@ -10,6 +16,7 @@
 #include "mptcp.h"
 #include "output.h"
 #include "rates.h"
+#include "schedule.h"
 #include "tc.h"
 #include "weights.h"
 
@@ -48,6 +55,126 @@ static void print_mptcp(const struct cli_opts *o)
 		       st.managed[i].endpoint.id,
 		       st.managed[i].endpoint.flags & MPTCP_PM_ADDR_FLAG_BACKUP ? "on" : "off",
 		       st.managed[i].original_flags & MPTCP_PM_ADDR_FLAG_BACKUP ? "on" : "off");
+}
+
+/* The WAN names in @mask ("-" for none), from wan_table. */
+static void mask_names(const struct datapath *dp, __u32 mask, char *buf, size_t size)
+{
+	size_t pos = 0;
+
+	snprintf(buf, size, "-");
+	for (__u32 i = 0; i < OMR_MAX_WANS && pos < size; i++) {
+		struct wan_entry e;
+
+		if (!(mask & (1U << i)) || datapath_read_wan(dp, i, &e))
+			continue;
+		pos += snprintf(buf + pos, size - pos, "%s%.*s", pos ? " " : "", OMR_IFNAMSIZ,
+				e.name);
+	}
+}
+
+/* New flows rule @r matched since its rules were written: the per-CPU sum. */
+static __u64 rule_hits(const struct datapath *dp, int hits_fd, __u32 r)
+{
+	__u64 vals[dp->ncpus > 0 ? dp->ncpus : 1], sum = 0;
+
+	if (hits_fd < 0 || bpf_map_lookup_elem(hits_fd, &r, vals))
+		return 0;
+	for (int c = 0; c < dp->ncpus; c++)
+		sum += vals[c];
+	return sum;
+}
+
+/* Application classes with the WANs they take now, their rules, and the schedules. */
+static void print_policy(const struct cli_opts *o, const struct datapath *dp)
+{
+	static struct steer_classes sc;
+	static struct omr_policy pol;
+	int classes_fd = datapath_open_map(dp, OMR_MAP_STEER_CLASSES);
+	int hits_fd = datapath_open_map(dp, OMR_MAP_CLASS_HITS);
+	int policy_fd = datapath_open_map(dp, OMR_MAP_POLICY);
+	char line[512], w4[160], w6[160];
+	__u32 key = 0;
+
+	memset(&sc, 0, sizeof(sc));
+	memset(&pol, 0, sizeof(pol));
+	if (classes_fd >= 0)
+		bpf_map_lookup_elem(classes_fd, &key, &sc);
+	if (policy_fd >= 0)
+		bpf_map_lookup_elem(policy_fd, &key, &pol);
+	if (sc.n_classes > OMR_MAX_CLASSES)
+		sc.n_classes = 0;
+	if (sc.n_rules > OMR_MAX_CLASS_RULES)
+		sc.n_rules = 0;
+	if (pol.n_schedules > OMR_MAX_SCHEDULES)
+		pol.n_schedules = 0;
+
+	printf(o->json ? ", \"classes\": [" : "classes:%s\n", sc.n_classes ? "" : "   none");
+	for (__u32 i = 0; i < sc.n_classes; i++) {
+		const struct class_info *ci = &sc.classes[i];
+		char wans[160] = "";
+		size_t pos = 0;
+
+		for (int w = 0; w < OMR_CLASS_MAX_PREFER && ci->wans[w] < OMR_MAX_WANS; w++) {
+			char name[160];
+
+			mask_names(dp, 1U << ci->wans[w], name, sizeof(name));
+			pos += snprintf(wans + pos, pos < sizeof(wans) ? sizeof(wans) - pos : 0,
+					" %s", name);
+		}
+		mask_names(dp, sc.mask4[i], w4, sizeof(w4));
+		mask_names(dp, sc.mask6[i], w6, sizeof(w6));
+		if (o->json) {
+			printf("%s{\"name\": ", i ? ", " : "");
+			json_string(stdout, ci->name);
+			printf(", \"policy\": \"%s\", \"line\": %u, \"wans4\": ",
+			       classes_policy_name(ci->policy), ci->line);
+			json_string(stdout, w4);
+			printf(", \"wans6\": ");
+			json_string(stdout, w6);
+			printf("}");
+		} else {
+			printf("  %-15s %s%s (line %u): IPv4 now %s, IPv6 now %s\n", ci->name,
+			       classes_policy_name(ci->policy), wans, ci->line,
+			       sc.mask4[i] ? w4 : "any (weighted)", sc.mask6[i] ? w6 : "any (weighted)");
+		}
+	}
+	printf(o->json ? "], \"rules\": [" : "rules:%s\n", sc.n_rules ? "" : "     none");
+	for (__u32 r = 0; r < sc.n_rules; r++) {
+		__u64 hits = rule_hits(dp, hits_fd, r);
+
+		classes_format_rule(&sc.rules[r], &sc, line, sizeof(line));
+		if (o->json) {
+			printf("%s{\"line\": %u, \"rule\": ", r ? ", " : "", sc.rules[r].line);
+			json_string(stdout, line);
+			printf(", \"flows\": %llu}", (unsigned long long)hits);
+		} else {
+			printf("  line %-4u %s  (%llu new flows)\n", sc.rules[r].line, line,
+			       (unsigned long long)hits);
+		}
+	}
+	printf(o->json ? "], \"schedules\": [" : "schedules:%s\n", pol.n_schedules ? "" : " none");
+	for (__u32 i = 0; i < pol.n_schedules; i++) {
+		const struct omr_policy_schedule *ps = &pol.schedules[i];
+
+		schedule_format_published(ps, line, sizeof(line));
+		if (o->json) {
+			printf("%s{\"line\": %u, \"schedule\": ", i ? ", " : "", ps->line);
+			json_string(stdout, line);
+			printf(", \"open\": %s}", ps->open ? "true" : "false");
+		} else {
+			printf("  line %-4u %s%s\n", ps->line, line,
+			       ps->open ? "  (open now: sets the weight)" : "");
+		}
+	}
+	if (o->json)
+		printf("]");
+	if (classes_fd >= 0)
+		close(classes_fd);
+	if (hits_fd >= 0)
+		close(hits_fd);
+	if (policy_fd >= 0)
+		close(policy_fd);
 }
 
 int cmd_status(const struct cli_opts *o)
@@ -109,6 +236,7 @@ int cmd_status(const struct cli_opts *o)
 		n++;
 	}
 	print_mptcp(o);
+	print_policy(o, &dp);
 	if (o->json)
 		printf("}\n");
 	datapath_close(&dp);

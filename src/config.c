@@ -645,24 +645,40 @@ static int kw_schedule(struct parse_ctx *ctx, int argc, char **argv)
 	return 0;
 }
 
-static int kw_flows(struct parse_ctx *ctx, int argc, char **argv)
+/*
+ * Keywords whose grammar lives with the module they configure: it explains
+ * a problem in @msg, the parser adds FILE:LINE.
+ */
+static int delegated(struct parse_ctx *ctx, int rc, const char *msg)
 {
-	char msg[200];
-	int rc = steering_parse_flows(&ctx->cfg->steering, argc, argv, ctx->line, msg, sizeof(msg));
-
 	if (rc)
 		config_error(ctx, "%s", msg);
 	return rc;
 }
 
+#define DELEGATE(fn, target) ({							\
+		char msg_[200];							\
+		delegated(ctx, fn(target, argc, argv, ctx->line, msg_, sizeof(msg_)), msg_); \
+	})
+
+static int kw_flows(struct parse_ctx *ctx, int argc, char **argv)
+{
+	return DELEGATE(steering_parse_flows, &ctx->cfg->steering);
+}
+
 static int kw_pin(struct parse_ctx *ctx, int argc, char **argv)
 {
-	char msg[200];
-	int rc = steering_parse_pin(&ctx->cfg->steering, argc, argv, ctx->line, msg, sizeof(msg));
+	return DELEGATE(steering_parse_pin, &ctx->cfg->steering);
+}
 
-	if (rc)
-		config_error(ctx, "%s", msg);
-	return rc;
+static int kw_class(struct parse_ctx *ctx, int argc, char **argv)
+{
+	return DELEGATE(classes_parse_class, &ctx->cfg->steering.classes);
+}
+
+static int kw_rule(struct parse_ctx *ctx, int argc, char **argv)
+{
+	return DELEGATE(classes_parse_rule, &ctx->cfg->steering.classes);
 }
 
 struct config_keyword {
@@ -678,6 +694,8 @@ static const struct config_keyword config_keywords[] = {
 	{ "mptcp-scheduler", true, kw_mptcp_scheduler },
 	{ "flows", true, kw_flows },
 	{ "pin", false, kw_pin },
+	{ "class", false, kw_class },
+	{ "rule", false, kw_rule },
 };
 
 static void parse_statement(struct parse_ctx *ctx, char *line)
@@ -782,6 +800,11 @@ int config_parse(const char *path, const char *buf, size_t len,
 		int line = 0;
 
 		if (steering_check(&cfg->steering, wan_is_defined, cfg, &line, msg, sizeof(msg))) {
+			ctx.line = line;
+			config_error(&ctx, "%s", msg);
+		}
+		if (classes_check(&cfg->steering.classes, wan_is_defined, cfg, &line, msg,
+				  sizeof(msg))) {
 			ctx.line = line;
 			config_error(&ctx, "%s", msg);
 		}

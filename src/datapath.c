@@ -358,3 +358,20 @@ int datapath_agent_pid(const struct datapath *dp)
 		return 0;
 	return datapath_pid_is_agent((int)m.agent_pid) ? (int)m.agent_pid : 0;
 }
+
+int datapath_write_policy(const struct datapath *dp, const struct omr_policy *p)
+{
+	__u32 key = 0;
+
+	if (!dp->skel)
+		return -EBADF;
+	return ret_errno(bpf_map_update_elem(bpf_map__fd(dp->skel->maps.agent_policy), &key, p,
+					     BPF_ANY));
+}
+
+int datapath_open_map(const struct datapath *dp, const char *name)
+{
+	int fd = open_pin(dp->pin_dir, name);
+
+	return fd < 0 ? -errno : fd;
+}

@@ -64,6 +64,12 @@ int datapath_unmap_ifindex(const struct datapath *dp, __u32 ifindex);
 int datapath_read_meta(const struct datapath *dp, struct omr_meta *m);
 int datapath_write_meta(const struct datapath *dp, const struct omr_meta *m);
 
+/* The agent's schedules for `status` (agent_policy; only after datapath_load()). */
+int datapath_write_policy(const struct datapath *dp, const struct omr_policy *p);
+
+/* A map pinned under the pin dir by name (OMR_MAP_*): an fd, or a negative errno. */
+int datapath_open_map(const struct datapath *dp, const char *name);
+
 /* Remove every pin under the pin dir, then the directory itself. */
 int datapath_unpin_all(const char *pin_dir);
 

@@ -244,3 +244,32 @@ int schedule_format(const struct schedule *s, char *buf, size_t size)
 	return snprintf(buf, size, "schedule %s weight %s %s %02u:%02u-%02u:%02u", s->wan, weight,
 			days, s->start_min / 60, s->start_min % 60, s->end_min / 60, s->end_min % 60);
 }
+
+void schedule_publish(const struct schedule *s, int n, const struct tm *local,
+		      struct omr_policy *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (int i = 0; i < n && i < OMR_MAX_SCHEDULES; i++) {
+		struct omr_policy_schedule *p = &out->schedules[out->n_schedules++];
+
+		memcpy(p->wan, s[i].wan, sizeof(p->wan));
+		p->weight = s[i].weight;
+		p->line = s[i].line;
+		p->start_min = s[i].start_min;
+		p->end_min = s[i].end_min;
+		p->days = s[i].days;
+		p->open = schedule_find_open(s, n, s[i].wan, local) == i;
+	}
+}
+
+int schedule_format_published(const struct omr_policy_schedule *p, char *buf, size_t size)
+{
+	struct schedule s = {
+		.weight = p->weight, .days = p->days, .start_min = p->start_min,
+		.end_min = p->end_min, .line = p->line,
+	};
+
+	memcpy(s.wan, p->wan, sizeof(s.wan));
+	s.wan[sizeof(s.wan) - 1] = '\0';
+	return schedule_format(&s, buf, size);
+}

@@ -37,7 +37,7 @@
 #include <time.h>
 #include "omr_steer_abi.h"
 
-#define SCHEDULE_MAX		64	/* schedule lines per file */
+#define SCHEDULE_MAX		OMR_MAX_SCHEDULES	/* schedule lines per file */
 #define SCHEDULE_ALL_DAYS	0x7f
 #define MINUTES_PER_DAY		1440
 
@@ -76,5 +76,16 @@ __u32 schedule_weight_at(const struct schedule *s, int n, const char *wan,
  * for `status` and messages.  Returns what snprintf returns.
  */
 int schedule_format(const struct schedule *s, char *buf, size_t size);
+
+/*
+ * The schedules @s[0..n) as `status` shows them (struct omr_policy, the
+ * pinned agent_policy map), each marked open when it decides its WAN's
+ * weight at @local.  updated_ns is left to the caller.
+ */
+void schedule_publish(const struct schedule *s, int n, const struct tm *local,
+		      struct omr_policy *out);
+
+/* The same line from a published entry. */
+int schedule_format_published(const struct omr_policy_schedule *p, char *buf, size_t size);
 
 #endif

@@ -18,30 +18,12 @@
 #include <bpf/libbpf.h>
 #include "log.h"
 #include "steering.h"
+#include "words.h"
 #include "steer.skel.h"
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 /* ---- the weight file ------------------------------------------------------ */
-
-static int parse_u64(const char *text, __u64 min, __u64 max, __u64 *out)
-{
-	__u64 v = 0;
-
-	if (!*text)
-		return -EINVAL;
-	for (const char *p = text; *p; p++) {
-		if (*p < '0' || *p > '9')
-			return -EINVAL;
-		if (v > (max - (*p - '0')) / 10)
-			return -ERANGE;
-		v = v * 10 + (*p - '0');
-	}
-	if (v < min)
-		return -ERANGE;
-	*out = v;
-	return 0;
-}
 
 __u32 steering_flows_max(const struct steering_config *sc)
 {
@@ -60,7 +42,7 @@ int steering_parse_flows(struct steering_config *sc, int argc, char **argv, int 
 			 OMR_STEER_FLOWS_MIN, OMR_STEER_FLOWS_MAX, OMR_STEER_FLOWS_DEFAULT);
 		return -EINVAL;
 	}
-	rc = parse_u64(argv[1], OMR_STEER_FLOWS_MIN, OMR_STEER_FLOWS_MAX, &n);
+	rc = word_u64(argv[1], OMR_STEER_FLOWS_MIN, OMR_STEER_FLOWS_MAX, &n);
 	if (rc == -ERANGE) {
 		snprintf(msg, msglen, "flows %.32s out of range %u..%u", argv[1],
 			 OMR_STEER_FLOWS_MIN, OMR_STEER_FLOWS_MAX);
@@ -75,47 +57,6 @@ int steering_parse_flows(struct steering_config *sc, int argc, char **argv, int 
 	sc->flows_max = n;
 	sc->flows_line = line;
 	return 0;
-}
-
-/* "ADDR" or "ADDR/LEN", IPv4 or IPv6, no host bits beyond LEN. */
-static int parse_prefix(const char *text, struct steer_pin *pin, char *msg, size_t msglen)
-{
-	char addr[INET6_ADDRSTRLEN + 1];
-	const char *slash = strchr(text, '/');
-	size_t alen = slash ? (size_t)(slash - text) : strlen(text);
-	__u64 plen;
-	int max;
-
-	if (alen >= sizeof(addr))
-		goto bad;
-	memcpy(addr, text, alen);
-	addr[alen] = '\0';
-	memset(pin->addr, 0, sizeof(pin->addr));
-	if (inet_pton(AF_INET, addr, pin->addr) == 1)
-		pin->family = AF_INET;
-	else if (inet_pton(AF_INET6, addr, pin->addr) == 1)
-		pin->family = AF_INET6;
-	else
-		goto bad;
-	max = pin->family == AF_INET ? 32 : 128;
-	plen = max;
-	if (slash && parse_u64(slash + 1, 0, max, &plen)) {
-		snprintf(msg, msglen, "prefix length in '%.64s' is not 0..%d", text, max);
-		return -EINVAL;
-	}
-	pin->prefixlen = plen;
-	for (int bit = plen; bit < max; bit++) {
-		if (pin->addr[bit / 8] & (0x80 >> (bit % 8))) {
-			snprintf(msg, msglen, "'%.64s' has host bits set beyond /%u", text,
-				 (unsigned int)plen);
-			return -EINVAL;
-		}
-	}
-	return 0;
-bad:
-	snprintf(msg, msglen, "'%.64s' is not an address or prefix (like 203.0.113.5, "
-		 "198.51.100.0/24 or 2001:db8::/32)", text);
-	return -EINVAL;
 }
 
 int steering_parse_pin(struct steering_config *sc, int argc, char **argv, int line,
@@ -150,23 +91,21 @@ int steering_parse_pin(struct steering_config *sc, int argc, char **argv, int li
 				snprintf(msg, msglen, "dst given twice");
 				return -EINVAL;
 			}
-			if (parse_prefix(value, &pin, msg, msglen))
+			struct word_prefix pfx;
+
+			if (word_prefix(value, &pfx, msg, msglen))
 				return -EINVAL;
+			pin.family = pfx.family;
+			memcpy(pin.addr, pfx.addr, sizeof(pin.addr));
+			pin.prefixlen = pfx.len;
 			have_dst = true;
 		} else if (!strcmp(word, "proto")) {
 			if (have_proto) {
 				snprintf(msg, msglen, "proto given twice");
 				return -EINVAL;
 			}
-			if (!strcmp(value, "tcp")) {
-				pin.proto = IPPROTO_TCP;
-			} else if (!strcmp(value, "udp")) {
-				pin.proto = IPPROTO_UDP;
-			} else {
-				snprintf(msg, msglen,
-					 "proto '%.32s': only tcp or udp flows are steered", value);
+			if (word_proto(value, &pin.proto, msg, msglen))
 				return -EINVAL;
-			}
 			have_proto = true;
 		} else if (!strcmp(word, "port")) {
 			__u64 port;
@@ -175,7 +114,7 @@ int steering_parse_pin(struct steering_config *sc, int argc, char **argv, int li
 				snprintf(msg, msglen, "port given twice");
 				return -EINVAL;
 			}
-			if (parse_u64(value, 1, 65535, &port)) {
+			if (word_u64(value, 1, 65535, &port)) {
 				snprintf(msg, msglen, "port '%.32s' is not 1..65535", value);
 				return -EINVAL;
 			}
@@ -668,6 +607,8 @@ int steering_open(struct steering *st, const char *pin_dir)
 		{ &st->rules_fd, OMR_MAP_STEER_RULES }, { &st->inbound_fd, OMR_MAP_STEER_INBOUND },
 		{ &st->ifcache_fd, OMR_MAP_STEER_IFCACHE },
 		{ &st->sysctl_fd, OMR_MAP_STEER_SYSCTL },
+		{ &st->classes_fd, OMR_MAP_STEER_CLASSES },
+		{ &st->class_hits_fd, OMR_MAP_CLASS_HITS },
 	};
 	__u32 key = 0;
 
@@ -689,6 +630,7 @@ int steering_open(struct steering *st, const char *pin_dir)
 	bpf_map_lookup_elem(st->cfg_fd, &key, &st->cfg);
 	for (__u32 i = 0; i < OMR_MAX_WANS; i++)
 		bpf_map_lookup_elem(st->wan_fd, &i, &st->wans[i]);
+	bpf_map_lookup_elem(st->classes_fd, &key, &st->classes);
 	st->interval_ms = 1000;
 	return 0;
 }
@@ -696,7 +638,8 @@ int steering_open(struct steering *st, const char *pin_dir)
 void steering_close(struct steering *st)
 {
 	int *fds[] = { &st->flows_fd, &st->cfg_fd, &st->wan_fd, &st->load_fd, &st->rules_fd,
-		       &st->inbound_fd, &st->ifcache_fd, &st->sysctl_fd };
+		       &st->inbound_fd, &st->ifcache_fd, &st->sysctl_fd, &st->classes_fd,
+		       &st->class_hits_fd };
 
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++) {
 		if (*fds[i] >= 0)
@@ -1139,6 +1082,65 @@ static void scan_inbound(struct steering *st)
 	free(recs);
 }
 
+/* ---- application classes ---------------------------------------------------------- */
+
+/* The names of the WANs in @mask, for the log. */
+static void wan_names(const struct wan_entry *tbl, __u32 mask, char *buf, size_t size)
+{
+	size_t pos = 0;
+
+	snprintf(buf, size, "any WAN by weight (none of its own usable)");
+	for (int i = 0; i < OMR_MAX_WANS && pos < size; i++)
+		if (mask & (1U << i))
+			pos += snprintf(buf + pos, size - pos, "%s%.*s", pos ? " " : "",
+					OMR_IFNAMSIZ, tbl[i].name);
+}
+
+/*
+ * The classes' rules and WAN sets for the WANs usable now; written when
+ * they changed.  New rules start their hit counts from zero.
+ */
+static void write_classes(struct steering *st, const struct steer_cfg *c,
+			  const struct wan_entry *tbl)
+{
+	static struct steer_classes sc;	/* 6 KiB: off the stack */
+	__u32 rtt[OMR_MAX_WANS], key = 0;
+	bool new_rules;
+
+	for (int i = 0; i < OMR_MAX_WANS; i++)
+		rtt[i] = tbl[i].rtt_us;
+	classes_build(&st->settings.classes, tbl, &sc);
+	classes_wans(&sc, c->usable4, c->usable6, rtt);
+	if (!memcmp(&sc, &st->classes, sizeof(sc)))
+		return;
+	new_rules = sc.n_rules != st->classes.n_rules ||
+		    memcmp(sc.rules, st->classes.rules, sizeof(sc.rules));
+	if (bpf_map_update_elem(st->classes_fd, &key, &sc, BPF_ANY)) {
+		pr_warn("steering: cannot write %s: %s", OMR_MAP_STEER_CLASSES, strerror(errno));
+		return;
+	}
+	if (new_rules) {
+		int ncpus = libbpf_num_possible_cpus();
+		__u64 *zero = ncpus > 0 ? calloc(ncpus, sizeof(*zero)) : NULL;
+
+		for (__u32 r = 0; zero && r < OMR_MAX_CLASS_RULES; r++)
+			bpf_map_update_elem(st->class_hits_fd, &r, zero, BPF_ANY);
+		free(zero);
+	}
+	for (__u32 i = 0; i < sc.n_classes; i++) {
+		char w4[128], w6[128];
+
+		if (sc.mask4[i] == st->classes.mask4[i] && sc.mask6[i] == st->classes.mask6[i] &&
+		    !new_rules)
+			continue;
+		wan_names(tbl, sc.mask4[i], w4, sizeof(w4));
+		wan_names(tbl, sc.mask6[i], w6, sizeof(w6));
+		pr_info("class %s (%s): IPv4 flows to %s, IPv6 flows to %s", sc.classes[i].name,
+			classes_policy_name(sc.classes[i].policy), w4, w6);
+	}
+	st->classes = sc;
+}
+
 /* ---- sync ------------------------------------------------------------------------ */
 
 static __u64 now_ns(void)
@@ -1188,6 +1190,8 @@ int steering_sync(struct steering *st, struct wan_entry *tbl)
 				c.fallback6 |= bit;
 		}
 	}
+
+	write_classes(st, &c, tbl);
 
 	/* once per interval: a new epoch, flows aged and counted, the load rebased */
 	scan = !st->last_gc_ns ||

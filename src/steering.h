@@ -10,6 +10,8 @@
  *    address of the family; weight 0 only when no weighted WAN is up);
  *  - the destinations left to the routing table: each WAN's connected
  *    networks, and the `pin` rules of the weight file;
+ *  - the application classes (classes.h): their rules, and each class's
+ *    WANs as weights, health and RTTs change;
  *  - the flow table's housekeeping: flow ages, expiry, per-WAN active flow
  *    counts (the `flows` of stats) and the load the choice starts from;
  *  - loose rp_filter on the WANs, so that translated replies arriving on
@@ -37,6 +39,7 @@
 #include <stddef.h>
 #include <netinet/in.h>
 #include "omr_steer_abi.h"
+#include "classes.h"
 
 #define STEERING_MAX_PINS	256
 #define STEERING_MAX_GATEWAYS	(2 * OMR_MAX_WANS)
@@ -79,6 +82,7 @@ struct steering_config {
 	struct steer_pin pins[STEERING_MAX_PINS];
 	int n_gateways;
 	struct steer_gateway gateways[STEERING_MAX_GATEWAYS];
+	struct class_config classes;	/* `class` and `rule` (classes.h) */
 };
 
 /*
@@ -118,6 +122,8 @@ int steering_prepare(struct steer_bpf *skel, const struct steering_config *sc,
 /* What the agent keeps between calls. */
 struct steering {
 	int flows_fd, cfg_fd, wan_fd, load_fd, rules_fd, inbound_fd, ifcache_fd, sysctl_fd;
+	int classes_fd, class_hits_fd;
+	struct steer_classes classes;		/* as last written */
 	struct steer_cfg cfg;			/* as last written */
 	struct steer_wan wans[OMR_MAX_WANS];	/* as last written */
 	__u32 ifcache_ifindex[OMR_MAX_WANS];	/* cache slot each WAN was written to */

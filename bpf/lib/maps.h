@@ -130,4 +130,30 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } steer_sysctl SEC(".maps");
 
+/* Application classes: rules and each class's WANs (user space), hits per rule. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct steer_classes);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} steer_classes SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, OMR_MAX_CLASS_RULES);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} class_hits SEC(".maps");
+
+/* User space only: the agent's schedules, for `status`. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct omr_policy);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} agent_policy SEC(".maps");
+
 #endif

@@ -30,6 +30,8 @@
 #include <linux/pkt_cls.h>
 #include <linux/tcp.h>
 #include <linux/udp.h>
+#include "classes.h"
+#include "config.h"
 #include "prog_test.h"
 #include "test.h"
 
@@ -67,6 +69,7 @@ struct spec {
 	int tcp_opts_len;
 	int payload;
 	bool udp_no_csum;		/* IPv4 UDP without checksum */
+	__u8 dscp;			/* DSCP code point (TOS / traffic class >> 2) */
 };
 
 #define F_FIN 0x01
@@ -163,6 +166,7 @@ static __u32 build_ip(unsigned char *buf, const struct spec *s)
 
 		ip->version = 4;
 		ip->ihl = 5;
+		ip->tos = s->dscp << 2;
 		ip->tot_len = htons(len);
 		ip->id = htons(0x1234);
 		ip->frag_off = htons(0x4000);	/* DF */
@@ -175,6 +179,8 @@ static __u32 build_ip(unsigned char *buf, const struct spec *s)
 		struct ipv6hdr *ip6 = (void *)buf;
 
 		ip6->version = 6;
+		ip6->priority = (s->dscp << 2) >> 4;		/* traffic class, high nibble */
+		ip6->flow_lbl[0] = ((s->dscp << 2) & 0x0f) << 4;	/* its low nibble */
 		ip6->payload_len = htons(l4len + s->payload);
 		ip6->nexthdr = s->proto;
 		ip6->hop_limit = 63;
@@ -1505,5 +1511,181 @@ TEST(steer_bench_fast_path_cost)
 		"ratio %.2f (median of 5 x 1000000 runs)\n", steer[2], count[2], ratio);
 	ASSERT_TRUE(count[2] > 0 && steer[2] > 0, "measured");
 	ASSERT_LE(ratio * 100, 150, "steering fast path <= 1.5 x counting (ratio x 100)");
+	lab_down(&l);
+}
+
+/* ---- application classes ------------------------------------------------------- */
+
+/*
+ * Classes from weight-file text, built by user space's own code (config
+ * parser, classes_build, classes_wans with @rtt) into the lab's map, the
+ * three WANs "wan1".."wan3" in slots 0..2.
+ */
+static bool lab_classes(struct lab *l, const char *text, const __u32 rtt[3])
+{
+	static struct steer_config cfg;
+	static struct steer_classes sc;
+	struct wan_entry tbl[OMR_MAX_WANS] = {};
+	__u32 rtts[OMR_MAX_WANS] = { rtt[0], rtt[1], rtt[2] }, key = 0;
+	char err[1024];
+
+	if (!ASSERT_EQ(config_parse("t.conf", text, strlen(text), &cfg, err, sizeof(err)), 0,
+		       "weight file")) {
+		TEST_MSG("%s", err);
+		return false;
+	}
+	for (int i = 0; i < 3; i++) {
+		snprintf(tbl[i].name, sizeof(tbl[i].name), "wan%d", i + 1);
+		tbl[i].flags = OMR_WAN_F_CONFIGURED;
+	}
+	classes_build(&cfg.steering.classes, tbl, &sc);
+	classes_wans(&sc, l->c.usable4, l->c.usable6, rtts);
+	return ASSERT_EQ(bpf_map_update_elem(bpf_map__fd(l->skel->maps.steer_classes), &key, &sc,
+					     BPF_ANY), 0, "steer_classes");
+}
+
+static __u64 class_hits(struct lab *l, __u32 rule)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	__u64 vals[ncpus > 0 ? ncpus : 1], sum = 0;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(l->skel->maps.class_hits), &rule, vals))
+		return 0;
+	for (int c = 0; c < ncpus; c++)
+		sum += vals[c];
+	return sum;
+}
+
+/* The WAN the flow of @s was given, -1 when it is not in the table. */
+static int flow_wan(struct lab *l, const struct spec *s)
+{
+	struct flow_entry fe;
+	struct flow_key k;
+
+	key_of(&k, s, FLOW_KIND_ORIG);
+	return bpf_map_lookup_elem(l->flows, &k, &fe) ? -1 : fe.wan_idx;
+}
+
+/* Three WANs of weight 1, all usable. */
+static bool lab_three(struct lab *l)
+{
+	if (!lab_up(l, 0, 1, 1))
+		return false;
+	l->c.weight[2] = 1;
+	l->c.usable4 = l->c.usable6 = 7;
+	l->c.fallback4 = l->c.fallback6 = 0;
+	write_cfg(l);
+	return true;
+}
+
+static const char class_wans[] = "wan wan1 weight 1\nwan wan2 weight 1\nwan wan3 weight 1\n";
+
+/* lowest-rtt: UDP to the SIP ports goes to the lowest-RTT WAN, other UDP by weight. */
+TEST(steer_class_lowest_rtt_udp)
+{
+	static const __u32 rtt[3] = { 30000, 4000, 45000 };	/* wan2 fastest */
+	char text[512];
+	int on[3] = { 0, 0, 0 }, other[3] = { 0, 0, 0 };
+	struct lab l;
+
+	if (!lab_three(&l))
+		return;
+	snprintf(text, sizeof(text), "%sclass voip lowest-rtt\n"
+		 "rule proto udp dport 5060-5061 class voip\n", class_wans);
+	if (!lab_classes(&l, text, rtt))
+		goto out;
+	for (int i = 0; i < 12; i++) {
+		struct spec sip = { .family = i % 2 ? AF_INET6 : AF_INET, .proto = IPPROTO_UDP,
+				    .src = i % 2 ? wan_addr6[0] : wan_addr4[0],
+				    .dst = i % 2 ? SERVER6 : SERVER4, .sport = 32000 + i,
+				    .dport = 5060 + i % 2, .payload = 40 };
+		struct spec dns = sip;
+		struct run r;
+		int w;
+
+		dns.dport = 53;
+		send_frame(&l, &sip, &r);
+		w = flow_wan(&l, &sip);
+		if (w >= 0 && w < 3)
+			on[w]++;
+		send_frame(&l, &dns, &r);
+		w = flow_wan(&l, &dns);
+		if (w >= 0 && w < 3)
+			other[w]++;
+	}
+	ASSERT_EQ(on[1], 12, "every SIP flow (IPv4 and IPv6) on wan 1, the lowest RTT");
+	ASSERT_EQ(other[0] + other[1] + other[2], 12, "DNS flows recorded");
+	ASSERT_GE(other[0], 3, "DNS by weight: wan 0 has its share");
+	ASSERT_GE(other[2], 3, "DNS by weight: wan 2 has its share");
+	ASSERT_EQ(class_hits(&l, 0), 12, "rule 0 matched 12 new flows");
+out:
+	lab_down(&l);
+}
+
+/* DSCP from the IPv4 TOS byte and the IPv6 traffic class; first match wins. */
+TEST(steer_class_dscp_and_rule_order)
+{
+	static const __u32 rtt[3] = { 0, 0, 0 };
+	char text[512];
+	struct lab l;
+	struct run r;
+
+	if (!lab_three(&l))
+		return;
+	l.c.load_base[2] = 1000;	/* the weighted choice never picks wan 2 ... */
+	write_cfg(&l);
+	snprintf(text, sizeof(text), "%sclass rt prefer wan3 wan1\nclass bulk wan wan2\n"
+		 "rule dscp ef class rt\n"
+		 "rule proto tcp src %s class bulk\n", class_wans, wan_addr4[0]);
+	if (!lab_classes(&l, text, rtt))
+		goto out;
+	for (int fam = 0; fam < 2; fam++) {
+		struct spec ef = { .family = fam ? AF_INET6 : AF_INET, .proto = IPPROTO_TCP,
+				   .src = fam ? wan_addr6[0] : wan_addr4[0],
+				   .dst = fam ? SERVER6 : SERVER4, .sport = 33000 + fam,
+				   .dport = 443, .tcp_flags = F_SYN, .dscp = 46 };
+		struct spec af41 = ef;
+
+		af41.dscp = 34;
+		af41.sport += 10;
+		send_frame(&l, &ef, &r);
+		ASSERT_EQ(flow_wan(&l, &ef), 2, fam ? "EF IPv6: ... but class rt prefers it"
+						    : "EF IPv4: ... but class rt prefers it");
+		send_frame(&l, &af41, &r);
+		/* IPv4 from wan1's address: the bulk rule; IPv6: no rule, by weight (not 2) */
+		if (fam)
+			ASSERT_NEQ(flow_wan(&l, &af41), 2, "AF41 IPv6: weighted");
+		else
+			ASSERT_EQ(flow_wan(&l, &af41), 1, "AF41 IPv4 tcp from wan1's address: bulk");
+	}
+	ASSERT_EQ(class_hits(&l, 0), 2, "the EF rule matched both EF flows (first match)");
+	ASSERT_EQ(class_hits(&l, 1), 1, "the bulk rule matched only the IPv4 AF41 flow");
+out:
+	lab_down(&l);
+}
+
+/* A class whose WANs cannot take flows: failover by weight, never dropped or stuck. */
+TEST(steer_class_without_usable_wan_falls_back)
+{
+	static const __u32 rtt[3] = { 0, 0, 0 };
+	char text[512];
+	struct lab l;
+	struct run r;
+	struct spec s = { .family = AF_INET, .proto = IPPROTO_UDP, .src = wan_addr4[0],
+			  .dst = SERVER4, .sport = 34000, .dport = 3074, .payload = 20 };
+
+	if (!lab_three(&l))
+		return;
+	l.c.usable4 = 3;		/* wan 2 down */
+	l.c.weight[2] = 0;
+	write_cfg(&l);
+	snprintf(text, sizeof(text), "%sclass games wan wan3\nrule dport 3074 class games\n",
+		 class_wans);
+	if (!lab_classes(&l, text, rtt))
+		goto out;
+	ASSERT_NEQ(send_frame(&l, &s, &r), TC_ACT_SHOT, "not dropped");
+	ASSERT_TRUE(flow_wan(&l, &s) == 0 || flow_wan(&l, &s) == 1, "on a usable WAN");
+	ASSERT_EQ(class_hits(&l, 0), 1, "the rule still matched");
+out:
 	lab_down(&l);
 }

@@ -177,7 +177,7 @@ TEST(config_weight_bad)
 TEST(config_unknown_keyword)
 {
 	expect_error("wan eth1 weight 1\n\nwan0 eth1 weight 5\n", "x.conf:3: ", "unknown keyword");
-	ASSERT_STREQ(err, "x.conf:3: unknown keyword 'wan0' (expected interval, wan, schedule, mptcp-scheduler, flows, pin)", "message");
+	ASSERT_STREQ(err, "x.conf:3: unknown keyword 'wan0' (expected interval, wan, schedule, mptcp-scheduler, flows, pin, class, rule)", "message");
 	expect_error("WAN eth1 weight 1\nwan eth2 weight 1\n", "x.conf:1: ", "'WAN'");
 }
 
