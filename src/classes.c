@@ -478,8 +478,17 @@ int classes_format_rule(const struct class_rule *r, const struct steer_classes *
 		format_range(part, sizeof(part), r->dport_lo, r->dport_hi);
 		ADD(" dport %s", part);
 	}
-	if (r->flags & CLASS_RULE_F_DSCP)
-		ADD(" dscp %u", r->dscp);
+	if (r->flags & CLASS_RULE_F_DSCP) {
+		const char *name = NULL;
+
+		for (size_t i = 0; i < ARRAY_SIZE(dscp_names) && !name; i++)
+			if (dscp_names[i].dscp == r->dscp)
+				name = dscp_names[i].name;
+		if (name)
+			ADD(" dscp %s", name);
+		else
+			ADD(" dscp %u", r->dscp);
+	}
 	if (r->flags & CLASS_RULE_F_SRC) {
 		format_prefix(r->src, r->src_mask, pfx, sizeof(pfx));
 		ADD(" src %s", pfx);

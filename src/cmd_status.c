@@ -73,6 +73,24 @@ static void mask_names(const struct datapath *dp, __u32 mask, char *buf, size_t 
 	}
 }
 
+/* The WANs in @mask as a JSON array of names. */
+static void json_wan_list(const struct datapath *dp, __u32 mask)
+{
+	int n = 0;
+
+	printf("[");
+	for (__u32 i = 0; i < OMR_MAX_WANS; i++) {
+		struct wan_entry e;
+
+		if (!(mask & (1U << i)) || datapath_read_wan(dp, i, &e))
+			continue;
+		e.name[OMR_IFNAMSIZ - 1] = '\0';
+		printf(n++ ? ", " : "");
+		json_string(stdout, e.name);
+	}
+	printf("]");
+}
+
 /* New flows rule @r matched since its rules were written: the per-CPU sum. */
 static __u64 rule_hits(const struct datapath *dp, int hits_fd, __u32 r)
 {
@@ -129,9 +147,9 @@ static void print_policy(const struct cli_opts *o, const struct datapath *dp)
 			json_string(stdout, ci->name);
 			printf(", \"policy\": \"%s\", \"line\": %u, \"wans4\": ",
 			       classes_policy_name(ci->policy), ci->line);
-			json_string(stdout, w4);
+			json_wan_list(dp, sc.mask4[i]);
 			printf(", \"wans6\": ");
-			json_string(stdout, w6);
+			json_wan_list(dp, sc.mask6[i]);
 			printf("}");
 		} else {
 			printf("  %-15s %s%s (line %u): IPv4 now %s, IPv6 now %s\n", ci->name,

@@ -257,7 +257,8 @@ TEST(classes_rule_format_round_trip)
 {
 	static const char *const lines[] = {
 		"rule proto udp dport 5060-5061 class voip",
-		"rule dscp 46 class voip",
+		"rule dscp ef class voip",
+		"rule dscp 7 class voip",
 		"rule proto tcp sport 1024-65535 src 192.168.1.48/28 dst 203.0.113.7 class voip",
 		"rule dst 2001:db8::/32 class voip",
 		"rule src fd77::2 class voip",
