@@ -20,3 +20,10 @@ else
 	echo "  target missed (or not measurable here)"
 	exit 1
 fi
+
+# Application classes: the first packet of a new flow with 64 rules
+# evaluated in full (none matching) against none (reported, no target).
+out=$("$bin" steer_bench_class_rules_new_flow_cost 2>&1)
+line=$(grep '^# new flow' <<< "$out")
+[ -n "$line" ] || { echo "steer_cost: no class measurement:"; echo "$out"; exit 1; }
+echo "  ${line#\# }"

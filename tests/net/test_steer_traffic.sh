@@ -38,7 +38,7 @@ sleep 1	# the agent's first sync: addresses, gateways, weights
 
 rp() { in_ns rtr cat "/proc/sys/net/ipv4/conf/$1/rp_filter"; }
 lab_check steer_rp_filter_loosened "rp_filter of wan1/wan2 is $(rp wan1)/$(rp wan2), want 2/2" \
-	[ "$(rp wan1)" = 2 ] && [ "$(rp wan2)" = 2 ]
+	[ "$(rp wan1)" = 2 -a "$(rp wan2)" = 2 ]
 
 # peer FIELD ADDR JSON: a per-peer counter of the server (0 when absent)
 peer() {
@@ -133,7 +133,7 @@ on2=$(( $(peer conns "$W2_4" "$after") - $(peer conns "$W2_4" "$before") +
 	$(peer conns "$W2_6" "$after") - $(peer conns "$W2_6" "$before") ))
 lab_check steer_smaller_mtu_wan_works \
 	"transfers over wan2 at MTU 1400 failed or none went there ($on2 connections by wan2)" \
-	[ "$mtu_ok" = 1 ] && [ "$on2" -ge 16 ]
+	[ "$mtu_ok" = 1 -a "$on2" -ge 16 ]
 ip -n "$LAB_RTR" link set wan2 mtu 1500 && ip -n "$LAB_ISP" link set rtr2 mtu 1500
 
 # ---- a long transfer keeps its WAN while the weights change ------------------------------
@@ -168,8 +168,8 @@ lab_log "long transfer: $out1 bytes to $W1_4, $out2 to $W2_4 (40 small uploads r
 # the 40 small uploads add no bytes_out beyond their results: the 8 MiB went one way
 lab_check steer_long_transfer_kept_its_wan \
 	"the 8 MiB download was split: $out1 bytes by wan1, $out2 by wan2" \
-	[ $((out1 > out2 ? out1 : out2)) -ge $((8 * 1024 * 1024)) ] && \
-	[ $((out1 < out2 ? out1 : out2)) -lt $((1024 * 1024)) ]
+	[ $((out1 > out2 ? out1 : out2)) -ge $((8 * 1024 * 1024)) -a \
+	  $((out1 < out2 ? out1 : out2)) -lt $((1024 * 1024)) ]
 
 # ---- a WAN goes down: its flows move, new flows avoid it -----------------------------------
 
@@ -196,10 +196,10 @@ read -r u1 u2 <<< "$(conns_from rtr "$LAB_SRV4" "$LAB_PORT")"
 lab_log "router sockets: bound to $W1_4 $b1/$b2, bound to wan1 $d1/$d2, unbound $u1/$u2 (wan1/wan2)"
 lab_check steer_leaves_bound_sockets_alone \
 	"bound to wan1's address: $b1/$b2, to wan1: $d1/$d2 by wan1/wan2, want 10/0 each" \
-	[ "$b1" = 10 ] && [ "$b2" = 0 ] && [ "$d1" = 10 ] && [ "$d2" = 0 ]
+	[ "$b1" = 10 -a "$b2" = 0 -a "$d1" = 10 -a "$d2" = 0 ]
 lab_check steer_steers_unbound_router_sockets \
 	"unbound router sockets: $u1/$u2 by wan1/wan2, want 0/10 (weights 0:1)" \
-	[ "$u1" = 0 ] && [ "$u2" = 10 ]
+	[ "$u1" = 0 -a "$u2" = 10 ]
 lab_shape rtr wan2 4mbit && lab_shape isp rtr2 4mbit	# a UDP flow that lasts a few seconds
 before=$(lab_server_stats)
 lab_traffic lan "$LAB_SRV4" "$LAB_PORT" --udp --count 1500 --size 1000 --timeout 40 \
@@ -217,7 +217,7 @@ lab_log "UDP flow: $on2_before datagrams by wan2 before it went down, $on1_after
 all_ok steer_udp_flow_survives_wan_down "$(cat "$LAB_TMP/udp_long.json")" 1
 lab_check steer_udp_flow_moved_off_down_wan \
 	"the flow was not on wan2 first ($on2_before) or did not continue on wan1 ($on1_after)" \
-	[ "$on2_before" -gt 0 ] && [ "$on1_after" -gt 0 ]
+	[ "$on2_before" -gt 0 -a "$on1_after" -gt 0 ]
 before=$(lab_server_stats)
 res=$(lab_traffic lan "$LAB_SRV4" "$LAB_PORT" --upload --bytes 4k --conns 20 --parallel 4 \
 	--timeout 60)
