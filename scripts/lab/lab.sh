@@ -2,18 +2,19 @@
 # A command line over tests/net/lib.sh for the demo, the benchmarks and
 # hands-on experiments: build the lab network, leave it running, remove it.
 #
-#   scripts/lab/lab.sh up   [--prefix P] [--wans N] [--rates "8mbit 24mbit"]
+#   scripts/lab/lab.sh up   [--prefix P] [--wans N] [--rates "8mbit 24mbit"] [--delays "- 20"]
 #   scripts/lab/lab.sh down [--prefix P]
 #   scripts/lab/lab.sh env  [--prefix P]     # the lab's variables, for eval
 #
 # `up` prints the lab's variables (LAB_RTR=..., LAB_PIN_DIR=..., ...) so that
 # `eval "$(scripts/lab/lab.sh up ...)"` sets them; run commands in it with
 # `ip netns exec "$LAB_RTR" ...`.  The prefix (default "omrlab") names the
-# namespaces P-lan, P-rtr, P-isp, P-srv and the bpffs /run/P-bpf.
+# namespaces P-lan, P-rtr, P-isp, P-srv (P-dlyI for a WAN with a delay)
+# and the bpffs /run/P-bpf.  --delays: one-way ms per WAN, "-" for none.
 set -u
 
 usage() {
-	sed -n '2,12s/^# \{0,1\}//p' "$0"
+	sed -n '2,13s/^# \{0,1\}//p' "$0"
 	exit "${1:-2}"
 }
 

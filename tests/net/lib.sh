@@ -18,7 +18,9 @@
 # from a WAN's own address out of that WAN (table 100+I, like real multi-WAN
 # routers).  The ISP drops packets that arrive on the wrong link: strict
 # rp_filter for IPv4, an nftables fib rule for IPv6.  --rates shapes both
-# directions of each WAN with tbf (netem is not in this kernel).
+# directions of each WAN with tbf (netem is not in this kernel).  --delays
+# (or lab_delay) puts a user-space delay line into a WAN: a longer path for
+# every frame, both ways (see "delay lines" below).
 #
 # bpffs: `ip netns exec` gives every command a fresh /sys, so pins under
 # /sys/fs/bpf would not be shared between the agent and `stats`.  The lab
@@ -38,9 +40,12 @@ LAB_PIDFILE=$LAB_TMP/omr-steer.pid
 LAB_AGENT_LOG=$LAB_TMP/agent.log
 LAB_WANS=0
 LAB_RATES=()
+LAB_DELAYS=()			# one-way delay per WAN in ms, "-" for none
+LAB_DELAY_MAX_SECONDS=${LAB_DELAY_MAX_SECONDS:-1800}	# a delay line's lifetime
 
 OMR=${OMR:-$LAB_ROOT/build/omr-steer}
 TRAFGEN=${TRAFGEN:-$LAB_ROOT/build/tools/trafgen}
+DELAYLINE=${DELAYLINE:-$LAB_ROOT/build/tools/delayline}
 
 LAB_LAN4=192.168.77.2
 LAB_LAN6=fd77::2
@@ -144,7 +149,7 @@ lab_wan_add() {
 	r4=$(lab_wan_addr4 "$i"); r6=$(lab_wan_addr6 "$i")
 	g4=$(lab_isp_addr4 "$i"); g6=$(lab_isp_addr6 "$i")
 
-	ip -n "$LAB_RTR" link add "wan$i" type veth peer name "rtr$i" netns "$LAB_ISP" || return 1
+	lab__wan_link "$i" || return 1	# wanI <-> rtrI, through a delay line if WAN I has one
 	lab_sysctl isp "net.ipv4.conf.rtr$i.rp_filter=1"
 	ip -n "$LAB_RTR" addr add "$r4/24" dev "wan$i"
 	ip -n "$LAB_RTR" addr add "$r6/64" dev "wan$i" nodad
@@ -165,20 +170,143 @@ lab_wan_add() {
 	lab_shape rtr "wan$i" "$rate" && lab_shape isp "rtr$i" "$rate"
 }
 
-# lab_wan_del I: delete WAN I (both ends of the veth go).
+# lab_wan_del I: delete WAN I (both ends of the veth go, and its delay line).
 lab_wan_del() {
 	ip -n "$LAB_RTR" link del "wan$1" 2>/dev/null
+	lab__delay_del "$1"
 	return 0
 }
 
-# lab_up [--wans N] [--rates "R1 R2 ..."]: build the lab.  Rates are tbf
-# rates per WAN ("-" for an unshaped WAN); no --rates means no shaping.
+# ---- delay lines -------------------------------------------------------------
+# A WAN with a delay is two veth pairs with a delay line between them, in a
+# namespace of its own ($LAB_PREFIX-dlyI):
+#
+#   router wanI <-> dI0 [build/tools/delayline: MS ms each way] dI1 <-> rtrI ISP
+#
+# wanI and rtrI keep their names, addresses, routes, rp_filter and shaping
+# (lab_wan_add sets them up the same way); every frame (ARP, ND, ICMP, TCP,
+# UDP), both ways, waits MS ms in the line, so the round trip over WAN I is
+# 2*MS ms longer.  A delay line uses CPU for every frame: shape (--rates)
+# the WANs it is on.  Its log: $LAB_TMP/delayline-I.log.
+
+lab_delay_ns() { echo "$LAB_PREFIX-dly$1"; }	# the namespace of WAN I's line
+
+# lab_delay I MS: give WAN I a one-way delay of MS ms (decimals allowed;
+# 0 is a line that adds no delay), or "-" for a plain link.  If WAN I has a
+# line already, only the line restarts with the new delay (wanI and rtrI
+# stay, ifindexes too; the frames in the line are lost); otherwise WAN I is
+# recreated (lab_wan_del + lab_wan_add: same names and settings, new
+# ifindexes).  A WAN that does not exist gets the delay when it is added.
+lab_delay() {
+	local i=$1 ms=$2
+	case "$i" in [1-8]) ;; *) echo "lab_delay: WAN '$i' is not 1..8" >&2; return 2 ;; esac
+	lab__delay_valid "$ms" || { echo "lab_delay: '$ms' is not a delay in ms (e.g. 20, 0.5, or -)" >&2; return 2; }
+	LAB_DELAYS[i - 1]=$ms
+	lab_wan_exists "$i" || return 0
+	if [ "$ms" != - ] && [ -e "/run/netns/$(lab_delay_ns "$i")" ]; then
+		lab__delay_stop "$i"
+		lab__delay_start "$i" "$ms"
+		return
+	fi
+	lab_wan_del "$i"
+	lab_wan_add "$i"
+}
+
+lab__delay_valid() { [ "$1" = - ] || [[ $1 =~ ^[0-9]+(\.[0-9]+)?$ ]]; }
+
+# lab__wan_link I: the link between the router's wanI and the ISP's rtrI:
+# one veth, or two with WAN I's delay line between them.
+lab__wan_link() {
+	local i=$1 ms=${LAB_DELAYS[$(($1 - 1))]:--} ns dev
+	if [ "$ms" = - ]; then
+		ip -n "$LAB_RTR" link add "wan$i" type veth peer name "rtr$i" netns "$LAB_ISP"
+		return
+	fi
+	[ -x "$DELAYLINE" ] || { echo "lab: $DELAYLINE is missing; run 'make build/tools/delayline'" >&2; return 1; }
+	ns=$(lab_delay_ns "$i")
+	lab__delay_del "$i"
+	ip netns add "$ns" || return 1
+	ip -n "$ns" link set lo up
+	# the line is a wire: its namespace sends nothing of its own
+	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+		net.ipv6.conf.default.disable_ipv6=1 >/dev/null
+	ip -n "$LAB_RTR" link add "wan$i" type veth peer name "d${i}0" netns "$ns" || return 1
+	ip -n "$LAB_ISP" link add "rtr$i" type veth peer name "d${i}1" netns "$ns" || return 1
+	for dev in "d${i}0" "d${i}1"; do
+		# any frame the outer ends accept must pass the middle
+		ip -n "$ns" link set "$dev" mtu 65535 2>/dev/null
+		ip -n "$ns" link set "$dev" up || return 1
+	done
+	lab__delay_start "$i" "$ms"
+}
+
+# lab__delay_start I MS: run WAN I's delay line; returns when it forwards.
+lab__delay_start() {
+	local i=$1 ms=$2 log pid
+	log=$LAB_TMP/delayline-$i.log
+	# a plain command in a background job: $! is the delay line itself
+	ip netns exec "$(lab_delay_ns "$i")" "$DELAYLINE" "d${i}0" "d${i}1" --delay-ms "$ms" \
+		--max-seconds "$LAB_DELAY_MAX_SECONDS" </dev/null >>"$log" 2>&1 &
+	pid=$!
+	LAB_BG_PIDS+=("$pid")
+	if ! lab_wait 5 grep -q "pid $pid, .* ready" "$log"; then
+		echo "lab: the delay line of wan$i did not start; its log:" >&2
+		tail -n 5 "$log" >&2
+		return 1
+	fi
+}
+
+# lab__delay_stop I: stop WAN I's delay line (SIGTERM; it prints its summary).
+lab__delay_stop() {
+	local ns pid pids
+	ns=$(lab_delay_ns "$1")
+	[ -e "/run/netns/$ns" ] || return 0
+	pids=$(ip netns pids "$ns" 2>/dev/null)
+	[ -n "$pids" ] || return 0
+	for pid in $pids; do kill -TERM "$pid" 2>/dev/null; done
+	for pid in $pids; do
+		lab_wait 2 lab__pid_gone "$pid" || kill -KILL "$pid" 2>/dev/null
+		{ wait "$pid"; } 2>/dev/null
+	done
+	return 0
+}
+
+lab__pid_gone() { ! lab_pid_alive "$1"; }
+
+# lab__delay_del I: stop WAN I's delay line and delete its namespace (and
+# with it the middle veth ends and their peers).
+lab__delay_del() {
+	local ns
+	ns=$(lab_delay_ns "$1")
+	[ -e "/run/netns/$ns" ] || return 0
+	lab__delay_stop "$1"
+	# delete the veths now: a deleted namespace frees its devices later,
+	# and a WAN added again at once would find rtrI still there
+	ip -n "$ns" link del "d${1}0" 2>/dev/null
+	ip -n "$ns" link del "d${1}1" 2>/dev/null
+	ip netns del "$ns"
+}
+
+# The namespaces of the lab's delay lines that exist.
+lab__delay_namespaces() {
+	local i
+	for ((i = 1; i <= 8; i++)); do
+		[ -e "/run/netns/$LAB_PREFIX-dly$i" ] && echo "$LAB_PREFIX-dly$i"
+	done
+	return 0
+}
+
+# lab_up [--wans N] [--rates "R1 R2 ..."] [--delays "D1 D2 ..."]: build the
+# lab.  Rates are tbf rates per WAN ("-" for an unshaped WAN); no --rates
+# means no shaping.  Delays are one-way delays per WAN in ms ("-" for a
+# plain link, see lab_delay); no --delays means no delay lines.
 lab_up() {
-	local wans=2 rates="" i ns
+	local wans=2 rates="" delays="" i ns
 	while [ $# -gt 0 ]; do
 		case "$1" in
 		--wans) wans=$2; shift 2 ;;
 		--rates) rates=$2; shift 2 ;;
+		--delays) delays=$2; shift 2 ;;
 		*) echo "lab_up: unknown option '$1'" >&2; return 2 ;;
 		esac
 	done
@@ -194,6 +322,10 @@ lab_up() {
 		echo "lab_up: --wans must be 1..8" >&2; return 2
 	fi
 	read -r -a LAB_RATES <<< "$rates"
+	read -r -a LAB_DELAYS <<< "$delays"
+	for i in "${LAB_DELAYS[@]}"; do
+		lab__delay_valid "$i" || { echo "lab_up: --delays '$i' is not a delay in ms (e.g. 20, 0.5, or -)" >&2; return 2; }
+	done
 	LAB_WANS=$wans
 	for ns in "$LAB_LAN" "$LAB_RTR" "$LAB_ISP" "$LAB_SRV"; do
 		if [ -e "/run/netns/$ns" ]; then
@@ -312,7 +444,7 @@ lab_down() {
 		umount "$LAB_BPF_DIR" 2>/dev/null || umount -l "$LAB_BPF_DIR"
 	fi
 	[ -d "$LAB_BPF_DIR" ] && rmdir "$LAB_BPF_DIR" 2>/dev/null
-	for ns in "$LAB_LAN" "$LAB_RTR" "$LAB_ISP" "$LAB_SRV"; do
+	for ns in "$LAB_LAN" "$LAB_RTR" "$LAB_ISP" "$LAB_SRV" $(lab__delay_namespaces); do
 		[ -e "/run/netns/$ns" ] && ip netns del "$ns"
 	done
 	rm -rf "$LAB_TMP"
@@ -323,7 +455,7 @@ lab_down() {
 # background jobs this shell started for it.
 lab__pids() {
 	local ns pid
-	for ns in "$LAB_LAN" "$LAB_RTR" "$LAB_ISP" "$LAB_SRV"; do
+	for ns in "$LAB_LAN" "$LAB_RTR" "$LAB_ISP" "$LAB_SRV" $(lab__delay_namespaces); do
 		[ -e "/run/netns/$ns" ] && ip netns pids "$ns" 2>/dev/null
 	done
 	for pid in "${LAB_BG_PIDS[@]}"; do
