@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# `make demo`: a lab router with two WANs shaped to 8 and 24 Mbit/s, the
-# omr-steer agent running in it with weights that match the links, real TCP
-# and UDP traffic in both directions over both WANs, the per-WAN statistics,
-# a live weight change (SIGHUP), then unload.  Runs as root, takes about
+# `make demo`: a lab router with two WANs shaped to 8 and 24 Mbit/s (wan2's
+# path 2 x 15 ms longer), the omr-steer agent running in it with weights
+# that match the links and a probe per WAN, real TCP and UDP traffic in both
+# directions over both WANs, the per-WAN statistics, an application class
+# (SIP on the lowest-RTT WAN), a live weight change (SIGHUP), then unload.  Runs as root, takes about
 # 15 s, and removes everything it built however it ends.  Exits 1 if any
 # step did not work.
 set -u
@@ -13,6 +14,8 @@ LAB_PREFIX=${LAB_PREFIX:-omrdemo$$}
 
 RATE1=8mbit
 RATE2=24mbit
+DELAY2=15			# ms each way: wan2 is the longer path
+SIP=5060
 LAN_ALT4=192.168.77.3		# a second LAN address, routed out of wan2
 
 if [ -t 1 ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold="" plain=""; fi
@@ -27,8 +30,8 @@ for f in "$OMR" "$TRAFGEN"; do
 	[ -x "$f" ] || die "$f is missing: run 'make demo' (it builds it)"
 done
 
-step "Building the lab: LAN host -> router (wan1 $RATE1, wan2 $RATE2) -> ISP -> server"
-lab_up --wans 2 --rates "$RATE1 $RATE2" || die "the lab could not be built"
+step "Building the lab: LAN host -> router (wan1 $RATE1, wan2 $RATE2 +2x${DELAY2} ms) -> ISP -> server"
+lab_up --wans 2 --rates "$RATE1 $RATE2" --delays "- $DELAY2" || die "the lab could not be built"
 # Per-source policy routing as multi-WAN routers do it: one LAN address
 # leaves by wan1 (the default route), the other by wan2.
 ip -n "$LAB_LAN" addr add "$LAN_ALT4/24" dev eth0
@@ -36,12 +39,14 @@ ip -n "$LAB_RTR" rule add from "$LAN_ALT4" lookup 102 priority 900
 echo "namespaces: $LAB_LAN $LAB_RTR $LAB_ISP $LAB_SRV; pins in $LAB_PIN_DIR"
 
 CONF=$LAB_TMP/omr-steer.conf
-step "Weight file $CONF (weights follow the link rates, 1:3)"
+step "Weight file $CONF (weights follow the link rates, 1:3; SIP on the lowest RTT)"
 lab_conf "$CONF" \
 	"# omr-steer weight file for the demo lab" \
 	"interval 1" \
-	"wan wan1 weight 1        # $RATE1" \
-	"wan wan2 weight 3        # $RATE2"
+	"wan wan1 weight 1 probe $LAB_SRV4        # $RATE1" \
+	"wan wan2 weight 3 probe $LAB_SRV4        # $RATE2, longer path" \
+	"class voip lowest-rtt" \
+	"rule proto udp dport $SIP class voip"
 cat "$CONF"
 omr check -c "$CONF" || die "the example weight file does not pass 'omr-steer check'"
 
@@ -95,6 +100,25 @@ lab_server_stats | jq -r '.peers[] | "  \(.addr): \(.conns) TCP connections, \(.
 step "omr-steer stats"
 sleep 1		# one more sampling interval, so rates settle
 omr stats --pin-dir "$LAB_PIN_DIR"
+
+step "Application class: 10 SIP flows (UDP to port $SIP) take the lowest-RTT WAN, wan1"
+lab_server_start "$SIP" || die "the SIP-port server did not start"
+lab_wait 10 eval '[ "$(omr_wan rtt_us wan2 2>/dev/null || echo 0)" -gt $((DELAY2 * 1000)) ]' ||
+	problem "no RTT for wan2 after 10 s"
+echo "rtt_us: wan1 $(omr_wan rtt_us wan1), wan2 $(omr_wan rtt_us wan2)"
+before=$(lab_server_stats "$SIP")
+lab_traffic lan "$LAB_SRV4" "$SIP" --udp --conns 10 --count 5 --timeout 20 >/dev/null ||
+	problem "SIP flows failed"
+after=$(lab_server_stats "$SIP")
+sip_by() { # sip_by ADDR: datagrams the server got from ADDR in this step
+	local a=$1
+	echo $(( $(jq --arg a "$a" '[.peers[] | select(.addr == $a) | .udp_packets_in] | add // 0' <<< "$after") -
+		 $(jq --arg a "$a" '[.peers[] | select(.addr == $a) | .udp_packets_in] | add // 0' <<< "$before") ))
+}
+sip1=$(sip_by "$(lab_wan_addr4 1)") sip2=$(sip_by "$(lab_wan_addr4 2)")
+echo "the server got the SIP datagrams: $sip1 by wan1, $sip2 by wan2 (weights alone would send 3 of 4 by wan2)"
+[ "$sip1" = 50 ] && [ "$sip2" = 0 ] || problem "SIP flows did not all take wan1"
+omr status --pin-dir "$LAB_PIN_DIR" | sed -n '/^classes:/,$p'
 
 step "omr-steer stats --json"
 omr stats --json --pin-dir "$LAB_PIN_DIR" | jq .
