@@ -361,14 +361,16 @@ enum { PFD_SIGNAL, PFD_TIMER, PFD_LINK, PFD_PROBES };
 
 static int loop(struct agent *a)
 {
-	struct pollfd pfd[PFD_PROBES + OMR_MAX_WANS];
-	int probe_slot[OMR_MAX_WANS];
+	/* a probe per WAN, and live.c's counter-slice timer */
+	struct pollfd pfd[PFD_PROBES + OMR_MAX_WANS + 1];
+	int probe_slot[OMR_MAX_WANS + 1];
 
 	pfd[PFD_SIGNAL] = (struct pollfd){ .fd = a->signal_fd, .events = POLLIN };
 	pfd[PFD_TIMER] = (struct pollfd){ .fd = a->timer_fd, .events = POLLIN };
 	pfd[PFD_LINK] = (struct pollfd){ .fd = a->link_fd, .events = POLLIN };	/* -1: ignored */
 	for (;;) {
-		int n_probes = live_pollfds(&a->live, pfd + PFD_PROBES, probe_slot, OMR_MAX_WANS);
+		int n_probes = live_pollfds(&a->live, pfd + PFD_PROBES, probe_slot,
+					    OMR_MAX_WANS + 1);
 		bool health_changed = false;
 
 		if (poll(pfd, PFD_PROBES + n_probes, -1) < 0) {

@@ -13,7 +13,6 @@ void capacity_params_default(struct capacity_params *params)
 		.smooth_gain = 0.0625,
 		.noise_band_min = 0.05,
 		.noise_band_max = 0.30,
-		.fresh_gain = 0.5,
 		.age_gain = 0.5,
 		.busy_fraction = 0.8,
 		.active_fraction = 0.1,
@@ -46,6 +45,28 @@ void capacity_forget(struct capacity_state *cs, int wan_idx)
 	if (wan_idx < 0 || wan_idx >= OMR_MAX_WANS)
 		return;
 	memset(&cs->wan[wan_idx], 0, sizeof(cs->wan[wan_idx]));
+}
+
+__u64 capacity_active_bps(const __u64 *bytes, const __u64 *ns, int n)
+{
+	double max = 0, sum_bytes = 0, sum_ns = 0;
+	int active = 0;
+
+	for (int i = 0; i < n; i++)
+		if (ns[i] && (double)bytes[i] / (double)ns[i] > max)
+			max = (double)bytes[i] / (double)ns[i];
+	if (max <= 0)
+		return 0;
+	for (int i = 0; i < n; i++) {
+		if (!ns[i] || (double)bytes[i] / (double)ns[i] < CAPACITY_ACTIVE_SLICE * max)
+			continue;
+		sum_bytes += (double)bytes[i];
+		sum_ns += (double)ns[i];
+		active++;
+	}
+	if (active < CAPACITY_ACTIVE_MIN_SLICES)
+		return 0;
+	return (__u64)(sum_bytes * 8e9 / sum_ns);
 }
 
 /* build/omr-steer does not link libm: round non-negative values by hand */
@@ -112,6 +133,23 @@ static double noise_band(const struct capacity_params *p, const struct capacity_
 	return band;
 }
 
+/*
+ * Old evidence is in doubt (the WAN was away, or idle for long): the next
+ * samples with traffic review it.  Without evidence there is nothing to
+ * review: the first samples are the estimate and can only raise it.
+ */
+static void start_fresh(const struct capacity_params *p, struct capacity_wan *w)
+{
+	bool evidence = false;
+
+	for (int i = 0; i < CAPACITY_DIRS; i++) {
+		evidence |= w->dir[i].est_bps > 0;
+		w->dir[i].fresh_max = w->dir[i].fresh_min = 0;
+		w->dir[i].fresh_n = 0;
+	}
+	w->fresh_left = evidence ? p->fresh_intervals : 0;
+}
+
 /* One direction of one WAN; @busy already decided for this direction. */
 static void estimate_dir(const struct capacity_params *p, struct capacity_wan *w,
 			 struct capacity_dir *d, double bps, enum capacity_busy busy,
@@ -141,7 +179,7 @@ static void estimate_dir(const struct capacity_params *p, struct capacity_wan *w
 	if (bps < p->active_fraction * est) {
 		/* idle: keep the estimate, but it goes stale */
 		if (++d->idle_intervals >= p->stale_after)
-			w->fresh_left = p->fresh_intervals;
+			start_fresh(p, w);
 		d->est_bps = clamp_hints(est, s);
 		return;
 	}
@@ -159,8 +197,24 @@ static void estimate_dir(const struct capacity_params *p, struct capacity_wan *w
 		d->noise += NOISE_GAIN * ((deviation < 0 ? -deviation : deviation) - d->noise);
 	}
 
-	if (fresh && (bps > est || busy == CAPACITY_BUSY_YES)) {
-		est += p->fresh_gain * (bps - est);
+	if (fresh) {
+		/*
+		 * Old evidence under review: a fresh rate above it raises it
+		 * at once; below it, the old estimate holds until the fresh
+		 * rates agree on a steady level or the review ends, then the
+		 * best of them is the estimate (a partly idle interval is no
+		 * proof that the link got slower).
+		 */
+		if (!d->fresh_n++ || bps < d->fresh_min)
+			d->fresh_min = bps;
+		if (bps > d->fresh_max)
+			d->fresh_max = bps;
+		if (d->fresh_max >= est)
+			est = d->fresh_max;
+		else if (busy != CAPACITY_BUSY_NO &&	/* else a lower rate is demand */
+			 (w->fresh_left == 1 ||
+			  (d->fresh_n >= 2 && d->fresh_min >= d->fresh_max * (1 - 2 * band))))
+			est = d->fresh_max;
 		d->samples = 0;
 	} else if (deviation > band) {
 		est += p->rise_gain * (bps - est);
@@ -172,10 +226,10 @@ static void estimate_dir(const struct capacity_params *p, struct capacity_wan *w
 		double gain = 1.0 / (++d->samples + 1);
 
 		est += (gain > p->smooth_gain ? gain : p->smooth_gain) * (bps - est);
-	} else if (busy == CAPACITY_BUSY_YES) {
-		/* a dip to just under the band is half-believed unless the caller knows */
-		est += (said_busy ? p->fall_gain : p->fall_gain / 2) * (bps - est);
-	} else if (busy == CAPACITY_BUSY_UNKNOWN && d->recent_len >= p->window) {
+	} else if (said_busy) {
+		/* below the noise and the caller knows the link is saturated */
+		est += p->fall_gain * (bps - est);
+	} else if (busy != CAPACITY_BUSY_NO && d->recent_len >= p->window) {
 		/* in use, but nowhere near the estimate for a whole window */
 		double max = recent_max(d), min = recent_min(d);
 
@@ -210,6 +264,7 @@ static void estimate_wan(const struct capacity_params *p, struct capacity_wan *w
 		(double)s->tx_bytes * 8 / secs,
 		(double)s->rx_bytes * 8 / secs,
 	};
+	double active[CAPACITY_DIRS] = { (double)s->tx_active_bps, (double)s->rx_active_bps };
 	int busy_dir = busy_direction(w, bps);
 	bool was_fresh = w->fresh_left > 0;
 
@@ -218,10 +273,10 @@ static void estimate_wan(const struct capacity_params *p, struct capacity_wan *w
 
 		if (busy == CAPACITY_BUSY_YES && i != busy_dir)
 			busy = CAPACITY_BUSY_UNKNOWN;
-		estimate_dir(p, w, &w->dir[i], bps[i], busy, s);
+		estimate_dir(p, w, &w->dir[i], active[i] > bps[i] ? active[i] : bps[i], busy, s);
 		w->last_bps[i] = bps[i];
 	}
-	/* fresh gains are used up by samples that carried traffic */
+	/* the review of old evidence is used up by samples that carried traffic */
 	if (was_fresh && w->fresh_left > 0 &&
 	    (bps[0] >= CAPACITY_MIN_EVIDENCE_BPS || bps[1] >= CAPACITY_MIN_EVIDENCE_BPS))
 		w->fresh_left--;
@@ -394,7 +449,7 @@ int capacity_update(struct capacity_state *cs, const struct capacity_sample *sam
 		}
 		if (!w->up) {
 			/* (re)appearing: its old evidence may be out of date */
-			w->fresh_left = p->fresh_intervals;
+			start_fresh(p, w);
 			for (int d = 0; d < CAPACITY_DIRS; d++)
 				w->dir[d].recent_len = w->dir[d].recent_pos = 0;
 		}

@@ -131,6 +131,11 @@ void health_tcp_rtt(struct health *h, __u32 rtt_us)
 		rtt_sample(h, rtt_us);
 }
 
+void health_forget_rtt(struct health *h)
+{
+	forget_rtt(h);
+}
+
 enum health_state health_state(const struct health *h)
 {
 	return h->state;

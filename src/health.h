@@ -87,6 +87,13 @@ bool health_probe(struct health *h, bool answered, __u32 rtt_us);
 /* A TCP RTT sample (e.g. tcpi_rtt of a flow or subflow on this WAN). */
 void health_tcp_rtt(struct health *h, __u32 rtt_us);
 
+/*
+ * Forget the RTT (srtt, rttvar, min_rtt): its source went quiet (no TCP
+ * traffic on a WAN without a probe), and a frozen srtt would keep saying
+ * "queue building" or "fastest" long after it stopped being true.
+ */
+void health_forget_rtt(struct health *h);
+
 enum health_state health_state(const struct health *h);
 const char *health_state_name(enum health_state state);	/* "up", "down", "degraded" */
 bool health_usable(const struct health *h);			/* UP or DEGRADED */

@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/timerfd.h>
 #include "live.h"
 #include "log.h"
 #include "schedule.h"
@@ -12,7 +14,9 @@ void live_init(struct live *l)
 	memset(l, 0, sizeof(*l));
 	for (int i = 0; i < OMR_MAX_WANS; i++)
 		l->wan[i].probe.fd = -1;
+	l->sampler_fd = -1;
 	capacity_init(&l->cap, NULL);
+	tcp_rtt_init(&l->tcp_rtt);
 }
 
 static void close_probe(struct wan_live *w)
@@ -27,6 +31,75 @@ void live_close(struct live *l)
 {
 	for (int i = 0; i < OMR_MAX_WANS; i++)
 		close_probe(&l->wan[i]);
+	if (l->sampler_fd >= 0)
+		close(l->sampler_fd);
+	l->sampler_fd = -1;
+	tcp_rtt_close(&l->tcp_rtt);
+}
+
+/*
+ * The slice timer: LIVE_SLICES reads of the counters per interval.  Without
+ * it (no timerfd) the estimator gets the interval rates only.
+ */
+static void arm_sampler(struct live *l)
+{
+	__u64 slice = l->interval_ns / LIVE_SLICES;
+	struct itimerspec its = { 0 };
+
+	if (slice < LIVE_SLICE_MIN_NS)
+		slice = LIVE_SLICE_MIN_NS;
+	if (l->sampler_fd < 0)
+		l->sampler_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (l->sampler_fd < 0) {
+		pr_warn("capacity: no slice timer (%s): estimates from whole intervals only",
+			strerror(errno));
+		return;
+	}
+	its.it_interval.tv_sec = (time_t)(slice / 1000000000ULL);
+	its.it_interval.tv_nsec = (long)(slice % 1000000000ULL);
+	its.it_value = its.it_interval;
+	if (timerfd_settime(l->sampler_fd, 0, &its, NULL)) {
+		pr_warn("capacity: cannot arm the slice timer (%s): estimates from whole intervals only",
+			strerror(errno));
+		close(l->sampler_fd);
+		l->sampler_fd = -1;
+	}
+}
+
+/* Close the current slice of @w at @now, counters @t; the next begins. */
+static void end_slice(struct wan_live *w, const struct wan_totals *t, __u64 now)
+{
+	if (w->slice_last_ns && now > w->slice_last_ns &&
+	    t->tx_bytes >= w->slice_last.tx_bytes && t->rx_bytes >= w->slice_last.rx_bytes) {
+		int k = w->n_slices;
+
+		if (k == LIVE_SLICES_MAX)
+			k--;	/* more slices than expected: widen the last */
+		else
+			w->slice_tx[k] = w->slice_rx[k] = w->slice_ns[k] = 0;
+		w->slice_tx[k] += t->tx_bytes - w->slice_last.tx_bytes;
+		w->slice_rx[k] += t->rx_bytes - w->slice_last.rx_bytes;
+		w->slice_ns[k] += now - w->slice_last_ns;
+		w->n_slices = k + 1;
+	}
+	w->slice_last = *t;
+	w->slice_last_ns = now;
+}
+
+static void read_slices(struct live *l, __u64 now)
+{
+	__u64 expirations;
+
+	if (read(l->sampler_fd, &expirations, sizeof(expirations)) < 0 || !l->ws)
+		return;
+	for (int i = 0; i < OMR_MAX_WANS; i++) {
+		struct wan_totals t;
+
+		if (!(l->ws->tbl[i].flags & OMR_WAN_F_CONFIGURED) ||
+		    datapath_read_totals(l->ws->dp, i, &t))
+			continue;
+		end_slice(&l->wan[i], &t, now);
+	}
 }
 
 static void open_probe(struct wan_live *w, const struct wan_entry *e, const struct wan_config *wc,
@@ -53,6 +126,8 @@ static void open_probe(struct wan_live *w, const struct wan_entry *e, const stru
 void live_configure(struct live *l, const struct wan_set *ws, const struct steer_config *cfg)
 {
 	l->interval_ns = (__u64)cfg->interval_ms * 1000000ULL;
+	l->ws = ws;
+	arm_sampler(l);
 	for (int i = 0; i < OMR_MAX_WANS; i++) {
 		const struct wan_entry *e = &ws->tbl[i];
 		struct wan_live *w = &l->wan[i];
@@ -129,6 +204,44 @@ static bool tick_probe(struct wan_live *w, const struct wan_entry *e, const stru
 	return log_transition(w, before, "probe unanswered");
 }
 
+/*
+ * The RTT of the WANs without a probe, from the router's own TCP sockets
+ * (tcp_rtt.h).  A WAN with a probe keeps that one source: RTTs to other far
+ * ends mixed into its srtt would read as queueing (health_queue_building).
+ * A WAN whose sockets went quiet forgets its RTT after LIVE_TCP_RTT_FORGET
+ * intervals rather than show a frozen one.
+ */
+static void tick_tcp_rtt(struct live *l, const struct wan_set *ws)
+{
+	__u32 max_idle_ms = (__u32)(l->interval_ns / 1000000ULL);
+	bool wanted = false;
+	int on_wans;
+
+	for (int i = 0; i < OMR_MAX_WANS; i++)
+		wanted |= (ws->tbl[i].flags & OMR_WAN_F_CONFIGURED) && !l->wan[i].health.probing;
+	if (!wanted)
+		return;		/* every WAN has its probe */
+	on_wans = tcp_rtt_read(&l->tcp_rtt, ws->tbl, max_idle_ms);
+	if (on_wans >= 0)
+		pr_debug("TCP RTT: %u established sockets, %d on WANs, read in %llu us",
+			 l->tcp_rtt.round.sockets, on_wans,
+			 (unsigned long long)(l->tcp_rtt.read_ns / 1000));
+	for (int i = 0; i < OMR_MAX_WANS; i++) {
+		struct wan_live *w = &l->wan[i];
+		__u32 rtt = on_wans > 0 ? tcp_rtt_wan_us(&l->tcp_rtt, i) : 0;
+
+		if (!(ws->tbl[i].flags & OMR_WAN_F_CONFIGURED) || w->health.probing)
+			continue;
+		if (rtt) {
+			health_tcp_rtt(&w->health, rtt);
+			w->tcp_rtt_quiet = 0;
+		} else if (w->tcp_rtt_quiet < LIVE_TCP_RTT_FORGET &&
+			   ++w->tcp_rtt_quiet == LIVE_TCP_RTT_FORGET) {
+			health_forget_rtt(&w->health);
+		}
+	}
+}
+
 bool live_tick(struct live *l, const struct wan_set *ws, const struct steer_config *cfg,
 	       __u64 now)
 {
@@ -136,6 +249,7 @@ bool live_tick(struct live *l, const struct wan_set *ws, const struct steer_conf
 	bool changed = false;
 
 	memset(samples, 0, sizeof(samples));
+	tick_tcp_rtt(l, ws);	/* before health_queue_building() below */
 	for (int i = 0; i < OMR_MAX_WANS; i++) {
 		const struct wan_entry *e = &ws->tbl[i];
 		struct wan_live *w = &l->wan[i];
@@ -161,9 +275,17 @@ bool live_tick(struct live *l, const struct wan_set *ws, const struct steer_conf
 			samples[i].tx_bytes = t.tx_bytes - w->last.tx_bytes;
 			samples[i].rx_bytes = t.rx_bytes - w->last.rx_bytes;
 			samples[i].interval_ns = now - w->last_ns;
+			end_slice(w, &t, now);
+			samples[i].tx_active_bps = capacity_active_bps(w->slice_tx, w->slice_ns,
+								       w->n_slices);
+			samples[i].rx_active_bps = capacity_active_bps(w->slice_rx, w->slice_ns,
+								       w->n_slices);
 		}
 		w->last = t;
 		w->last_ns = now;
+		w->n_slices = 0;
+		w->slice_last = t;
+		w->slice_last_ns = now;
 	}
 	changed |= capacity_update(&l->cap, samples, OMR_MAX_WANS) > 0;
 	return changed;
@@ -183,15 +305,28 @@ int live_pollfds(const struct live *l, struct pollfd *pfd, int *slot, int max)
 		pfd[n].revents = 0;
 		slot[n++] = i;
 	}
+	if (l->sampler_fd >= 0 && n < max) {
+		pfd[n].fd = l->sampler_fd;
+		pfd[n].events = POLLIN;
+		pfd[n].revents = 0;
+		slot[n++] = LIVE_SLOT_SAMPLER;
+	}
 	return n;
 }
 
 bool live_probe_ready(struct live *l, int slot, __u64 now)
 {
-	struct wan_live *w = &l->wan[slot];
+	struct wan_live *w;
 	__u32 rtt = 0;
 	int ret;
 
+	if (slot == LIVE_SLOT_SAMPLER) {
+		read_slices(l, now);
+		return false;
+	}
+	if (slot < 0 || slot >= OMR_MAX_WANS)
+		return false;
+	w = &l->wan[slot];
 	if (!w->probing)
 		return false;
 	enum health_state before = health_state(&w->health);

@@ -12,6 +12,8 @@
 #      stops answering (the ISP drops its echo requests): time until it is
 #      down (target <= interval x 3 + 1 s).
 #   WARMUP=10 CONNS=24 BYTES=1m RATES="6mbit 18mbit 12mbit" scripts/bench/live_weights.sh
+# TRACE=FILE records (a) every 0.5 s: ms, then per WAN [tx_bps, rx_bps,
+# capacity_bps, effective_weight, flows] from stats --json.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 LAB_PREFIX=${LAB_PREFIX:-ox$$b}
@@ -52,6 +54,14 @@ now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
 lab_conf "$CONF" "interval 1" "wan wan1 weight auto" "wan wan2 weight auto" "wan wan3 weight auto"
 omr_load "$CONF" || die "the agent did not start"
+if [ -n "${TRACE:-}" ]; then
+	while j=$(omr_stats_json 2>/dev/null); do
+		echo "$(now_ms) $(jq -c '[.wans[] | [.tx_bps, .rx_bps, .capacity_bps, .effective_weight, .flows]]' <<< "$j")"
+		sleep 0.5
+	done > "$TRACE" &
+	trace_pid=$!
+	LAB_BG_PIDS+=("$trace_pid")
+fi
 sleep 1
 echo "live_weights: all WANs weight auto, ${WARMUP} s of bulk uploads over ${rates[*]}"
 t0=$(now_ms)
@@ -93,6 +103,7 @@ echo "  batch: $secs s = $(awk -v s="$secs" -v i="$ideal" 'BEGIN { printf "%.2f"
 	"effective weights $(jq -r '[.wans[].effective_weight] | join(":")' <<< "$j")"
 bad=$(awk -v s="$secs" -v i="$ideal" -v t=$BATCH_TARGET 'BEGIN { print (s > 0 && s / i <= t) ? 0 : 1 }')
 verdict "$bad" "auto-weight batch $(awk -v s="$secs" -v i="$ideal" 'BEGIN { printf "%.2f", s / i }') x ideal (want <= $BATCH_TARGET)"
+[ -z "${trace_pid:-}" ] || kill "$trace_pid" 2>/dev/null
 omr_stop
 
 # ---- (b) failover ----------------------------------------------------------------

@@ -730,3 +730,363 @@ TEST(capacity_recorded_tbf_8_24_then_6)
 	ASSERT_GE(followed_at, 1, "recorded: weights follow the drop to 6 mbit");
 	ASSERT_LE(followed_at, 8, "recorded: seconds to follow the drop");
 }
+
+/*
+ * Batches of short uploads, as scripts/bench/live_weights.sh warms up: a
+ * client starts 24 uploads of 256 KiB at once, waits for the last, starts
+ * the next batch, for 8.5 s.  Simulated in 1 ms steps: each link shares its
+ * capacity among its running flows (slow start from 10 segments per 20 ms
+ * RTT), a link whose flows are done idles until the slowest link finishes
+ * the batch, and the agent's 1 s intervals fall anywhere in a batch.  New
+ * flows are placed as bpf/lib/flow.h does: least (busy flows + 1) / weight,
+ * where a flow is busy for 5 s after its last packet.  So most intervals
+ * of a link are partly idle, and a link that is given too few flows (too
+ * low an estimate) is never busy for a whole interval.  The agent also
+ * reads the counters each tenth of an interval (live.c): the rate of the
+ * tenths a link was busy in is what it can do (tx_active_bps).
+ */
+#define BATCH_FLOWS_MAX	64
+#define BATCH_STEP_S	0.001
+#define BATCH_RTT_S	0.020
+#define BATCH_BUSY_S	5.0
+
+struct batch_sim {
+	struct capacity_state cs;
+	int n;
+	double cap_bps[4];
+	double interval_bytes[4];
+	double slice_bytes[4][10];	/* tenths of the interval */
+	bool active_rates;		/* pass tx_active_bps */
+	unsigned rng;
+	/* the flows of all batches so far (for the busy-lately load) */
+	int n_flows;
+	int flow_link[BATCH_FLOWS_MAX * 8];
+	double flow_left[BATCH_FLOWS_MAX * 8], flow_start[BATCH_FLOWS_MAX * 8];
+	double flow_last[BATCH_FLOWS_MAX * 8];
+	int batch_first;		/* index of the running batch's first flow */
+	int scan_busy[4];		/* busy flows at the last tick */
+	int assigned_since_scan[4];
+	double now, next_tick;
+	bool ticked;
+};
+
+static double batch_random01(struct batch_sim *b)
+{
+	b->rng = b->rng * 1103515245u + 12345u;
+	return ((b->rng >> 8) & 0xffff) / 65535.0;
+}
+
+static void batch_tick(struct batch_sim *b)
+{
+	struct capacity_sample samples[4];
+
+	for (int i = 0; i < b->n; i++) {
+		samples[i] = (struct capacity_sample) {
+			.up = true,
+			.auto_weight = true,
+			.tx_bytes = (__u64)b->interval_bytes[i],
+			.rx_bytes = (__u64)(b->interval_bytes[i] / 40),
+			.interval_ns = b->ticked ? INTERVAL_NS : 0,
+		};
+		if (b->active_rates) {
+			__u64 bytes[10], ns[10];
+
+			for (int k = 0; k < 10; k++) {
+				bytes[k] = (__u64)b->slice_bytes[i][k];
+				ns[k] = INTERVAL_NS / 10;
+				b->slice_bytes[i][k] = 0;
+			}
+			samples[i].tx_active_bps = capacity_active_bps(bytes, ns, 10);
+		}
+		b->interval_bytes[i] = 0;
+		b->scan_busy[i] = 0;
+		b->assigned_since_scan[i] = 0;
+	}
+	for (int f = 0; f < b->n_flows; f++)
+		if (b->now - b->flow_last[f] < BATCH_BUSY_S)
+			b->scan_busy[b->flow_link[f]]++;
+	capacity_update(&b->cs, samples, b->n);
+	if (getenv("OMR_CAPACITY_TRACE"))	/* by hand: each interval of each run */
+		fprintf(stderr, "    t=%.2f rates %.1f/%.1f/%.1f est %.1f/%.1f/%.1f w %u/%u/%u busy %d/%d/%d\n", b->now,
+			samples[0].tx_bytes * 8 / MBIT, samples[1].tx_bytes * 8 / MBIT, samples[2].tx_bytes * 8 / MBIT,
+			capacity_bps(&b->cs, 0) / MBIT, capacity_bps(&b->cs, 1) / MBIT, capacity_bps(&b->cs, 2) / MBIT,
+			capacity_weight(&b->cs, 0), capacity_weight(&b->cs, 1), capacity_weight(&b->cs, 2),
+			b->scan_busy[0], b->scan_busy[1], b->scan_busy[2]);
+	b->ticked = true;
+	b->next_tick += 1.0;
+}
+
+/* bpf/lib/flow.h: the WAN with the least (load + 1) / weight */
+static int batch_choose(struct batch_sim *b)
+{
+	int best = -1;
+	double best_cost = 0;
+
+	for (int i = 0; i < b->n; i++) {
+		double w = capacity_weight(&b->cs, i);
+		double cost = (b->scan_busy[i] + b->assigned_since_scan[i] + 1) / (w > 0 ? w : 1e-9);
+
+		if (best < 0 || cost < best_cost ||
+		    (cost == best_cost && w > capacity_weight(&b->cs, best))) {
+			best = i;
+			best_cost = cost;
+		}
+	}
+	b->assigned_since_scan[best]++;
+	return best;
+}
+
+/* Run one batch of @conns flows of @bytes; returns its duration in seconds. */
+static double batch_run(struct batch_sim *b, int conns, double bytes)
+{
+	double start = b->now;
+	bool running = true;
+
+	if (b->n_flows + conns > (int)(sizeof(b->flow_link) / sizeof(b->flow_link[0])))
+		b->n_flows = 0;		/* old flows are long idle by then */
+	b->batch_first = b->n_flows;
+	for (int c = 0; c < conns; c++) {
+		int f = b->n_flows++;
+
+		b->flow_link[f] = batch_choose(b);
+		b->flow_left[f] = bytes;
+		b->flow_start[f] = start + 0.030 * batch_random01(b);	/* connect */
+		b->flow_last[f] = start;
+	}
+	while (running) {
+		running = false;
+		for (int i = 0; i < b->n; i++) {
+			double room = b->cap_bps[i] / 8 * BATCH_STEP_S, want[BATCH_FLOWS_MAX];
+			int active = 0, unlimited = 0;
+			double demand = 0;
+
+			/* slow start limits a young flow; the rest share what is left */
+			for (int f = b->batch_first; f < b->n_flows; f++) {
+				int k = f - b->batch_first;
+				double age = b->now - b->flow_start[f];
+
+				want[k] = 0;
+				if (b->flow_link[f] != i || b->flow_left[f] <= 0 || age < 0)
+					continue;
+				active++;
+				if (age < 10 * BATCH_RTT_S) {
+					double ss = 14480.0 / BATCH_RTT_S * (1 << (int)(age / BATCH_RTT_S));
+
+					want[k] = ss * BATCH_STEP_S;
+				} else {
+					want[k] = -1;
+					unlimited++;
+				}
+				if (want[k] > 0)
+					demand += want[k];
+			}
+			if (!active)
+				continue;
+			for (int f = b->batch_first; f < b->n_flows; f++) {
+				int k = f - b->batch_first;
+				double got;
+
+				if (b->flow_link[f] != i || b->flow_left[f] <= 0 || b->now < b->flow_start[f])
+					continue;
+				if (want[k] > 0)
+					got = demand <= room ? want[k] : room * want[k] / demand;
+				else
+					got = demand < room ? (room - demand) / unlimited : 0;
+				if (got > b->flow_left[f])
+					got = b->flow_left[f];
+				b->flow_left[f] -= got;
+				b->flow_last[f] = b->now;
+				b->interval_bytes[i] += got;
+				{
+					int k = (int)((b->now - (b->next_tick - 1.0)) * 10);
+
+					b->slice_bytes[i][k < 0 ? 0 : k > 9 ? 9 : k] += got;
+				}
+			}
+		}
+		for (int f = b->batch_first; f < b->n_flows; f++)
+			if (b->flow_left[f] > 0)
+				running = true;
+		b->now += BATCH_STEP_S;
+		if (b->now >= b->next_tick)
+			batch_tick(b);
+	}
+	return b->now - start;
+}
+
+/* Idle (no flow running) for @secs; the agent keeps ticking. */
+static void batch_idle(struct batch_sim *b, double secs)
+{
+	double until = b->now + secs;
+
+	while (b->now < until) {
+		b->now += BATCH_STEP_S;
+		if (b->now >= b->next_tick)
+			batch_tick(b);
+	}
+}
+
+static void batch_init(struct batch_sim *b, int n, const double *caps_mbit, unsigned seed)
+{
+	memset(b, 0, sizeof(*b));
+	capacity_init(&b->cs, NULL);
+	b->n = n;
+	b->rng = seed;
+	for (int i = 0; i < n; i++)
+		b->cap_bps[i] = caps_mbit[i] * MBIT;
+	/* the agent started a second or two before the traffic, at any phase */
+	b->next_tick = batch_random01(b);
+	batch_idle(b, 1.0 + batch_random01(b));
+}
+
+/* The bench's warm-up: batches for @secs (the last one may run over). */
+static void batch_warm_up(struct batch_sim *b, double secs)
+{
+	double t0 = b->now;
+
+	while (b->now - t0 < secs) {
+		batch_run(b, 24, 256 * 1024);
+		batch_idle(b, 0.08 + 0.15 * batch_random01(b));	/* the next client starts */
+	}
+}
+
+struct batch_result {
+	int runs, misses;
+	double mean_off, worst_off;	/* of the weight ratios against the link ratios */
+	double worst_batch;		/* the 24 x 1 MiB batch after, x ideal */
+};
+
+/* @runs warm-ups from different phases over 6/18/12 Mbit/s links. */
+static void batch_bench(bool active_rates, int runs, struct batch_result *r)
+{
+	const double caps[] = { 6, 18, 12 }, ideal = 24.0 * 1048576 * 8 / (36 * MBIT);
+	struct batch_sim b;
+	double sum_off = 0;
+
+	memset(r, 0, sizeof(*r));
+	r->runs = runs;
+	for (int run = 0; run < runs; run++) {
+		double w1, off[2], secs;
+
+		batch_init(&b, 3, caps, 1000 + run);
+		b.active_rates = active_rates;
+		batch_warm_up(&b, 8.5);
+		w1 = capacity_weight(&b.cs, 0);
+		off[0] = (capacity_weight(&b.cs, 1) / w1 - 3) / 3;
+		off[1] = (capacity_weight(&b.cs, 2) / w1 - 2) / 2;
+		for (int k = 0; k < 2; k++) {
+			off[k] = off[k] < 0 ? -off[k] : off[k];
+			r->worst_off = off[k] > r->worst_off ? off[k] : r->worst_off;
+			sum_off += off[k];
+		}
+		r->misses += off[0] > 0.10 || off[1] > 0.10;
+		if (getenv("OMR_CAPACITY_TRACE"))
+			fprintf(stderr, "  run %d: weights %u/%u/%u, capacity %.2f/%.2f/%.2f Mbit/s\n", run,
+				capacity_weight(&b.cs, 0), capacity_weight(&b.cs, 1),
+				capacity_weight(&b.cs, 2), capacity_bps(&b.cs, 0) / MBIT,
+				capacity_bps(&b.cs, 1) / MBIT, capacity_bps(&b.cs, 2) / MBIT);
+		/* the bench's batch: 6 s later (no flow busy any more), 24 x 1 MiB */
+		batch_idle(&b, 6);
+		secs = batch_run(&b, 24, 1048576);
+		r->worst_batch = secs / ideal > r->worst_batch ? secs / ideal : r->worst_batch;
+	}
+	r->mean_off = sum_off / (2 * runs);
+}
+
+TEST(capacity_batches_of_short_uploads)
+{
+	struct batch_result r;
+
+	/* as the agent feeds it: the interval's bytes and the rate of its busy slices */
+	batch_bench(true, 40, &r);
+	fprintf(stderr, "  info: 6/18/12 Mbit/s, 8.5 s of batches of 24 x 256 KiB, %d runs: ratios off by %.1f %% on average, at most %.1f %%, %d runs miss 10 %%; then 24 x 1 MiB at most %.2f x ideal\n",
+		r.runs, r.mean_off * 100, r.worst_off * 100, r.misses, r.worst_batch);
+	ASSERT_EQ(r.misses, 0, "runs whose weight ratios miss the link ratios by more than 10 %");
+	ASSERT_LE(r.worst_batch * 100, 120, "batch after the warm-up (x100 of ideal)");
+
+	/*
+	 * Interval rates alone (no slice timer): a link that finishes its
+	 * share early shows less than it can do, and nothing tells why.
+	 * Not within 10 % every time, but partly idle intervals must not
+	 * drag the estimates down (they did: 21 % off on average).
+	 */
+	batch_bench(false, 40, &r);
+	fprintf(stderr, "  info: the same from interval rates only: off by %.1f %% on average, at most %.1f %%, %d runs miss 10 %%; batch at most %.2f x ideal\n",
+		r.mean_off * 100, r.worst_off * 100, r.misses, r.worst_batch);
+	ASSERT_LE(r.mean_off * 1000, 100, "interval rates only: mean ratio error (per mille)");
+}
+
+TEST(capacity_partly_idle_intervals_are_no_proof_of_less)
+{
+	const double caps[] = { 10, 30 };
+	const double pattern[] = { 30, 8, 30, 12, 30, 6, 30 };	/* Mbit/s of WAN 1 */
+	double lowest = 1e18;
+	struct sim s;
+
+	/* from nothing: the first samples can only raise the estimate */
+	sim_init(&s, 2, caps);
+	for (unsigned t = 0; t < sizeof(pattern) / sizeof(pattern[0]); t++) {
+		s.link[1].cap_bps = pattern[t] * MBIT;
+		sim_step(&s);
+		if (t > 0 && capacity_bps(&s.cs, 1) < lowest)
+			lowest = capacity_bps(&s.cs, 1);
+	}
+	fprintf(stderr, "  info: first samples 30, then 30 and partly idle (6..12) in turns: estimate at least %.2f Mbit/s\n",
+		lowest / MBIT);
+	ASSERT_GE(lowest, 27 * MBIT, "first evidence: partly idle intervals do not lower it");
+	ASSERT_TRUE(weights_match_caps(&s, 0.10), "first evidence: 1:3");
+
+	/* back after an outage: the review of its old evidence takes the best fresh rate */
+	s.link[1].cap_bps = 30 * MBIT;
+	for (int t = 0; t < 10; t++)
+		sim_step(&s);
+	s.link[1].up = false;
+	for (int t = 0; t < 5; t++)
+		sim_step(&s);
+	s.link[1].up = true;
+	lowest = 1e18;
+	for (unsigned t = 0; t < sizeof(pattern) / sizeof(pattern[0]); t++) {
+		s.link[1].cap_bps = pattern[t] * MBIT;
+		sim_step(&s);
+		if (capacity_bps(&s.cs, 1) < lowest)
+			lowest = capacity_bps(&s.cs, 1);
+	}
+	fprintf(stderr, "  info: back after an outage, fresh samples 30 and partly idle in turns: estimate at least %.2f Mbit/s\n",
+		lowest / MBIT);
+	ASSERT_GE(lowest, 27 * MBIT, "fresh review: partly idle intervals do not lower it");
+	ASSERT_TRUE(weights_match_caps(&s, 0.10), "after the review: 1:3");
+}
+
+TEST(capacity_active_rate_of_slices)
+{
+	__u64 ns[10], bytes[10];
+	const __u64 slice = 100000000;	/* 100 ms */
+	const __u64 at18 = 18000000 / 8 / 10;	/* bytes of 100 ms at 18 Mbit/s */
+
+	for (int k = 0; k < 10; k++)
+		ns[k] = slice;
+	/* busy 400 ms at 18 Mbit/s, a slice half busy, then idle */
+	memset(bytes, 0, sizeof(bytes));
+	for (int k = 0; k < 4; k++)
+		bytes[k] = at18;
+	bytes[4] = at18 / 2;
+	ASSERT_NEAR(capacity_active_bps(bytes, ns, 10) / MBIT, 18, 0.01, "busy slices only");
+	/* a queue filling at the start: one slice 25 % above the link */
+	bytes[0] = at18 * 5 / 4;
+	ASSERT_NEAR(capacity_active_bps(bytes, ns, 10) / MBIT, 18, 18 * 0.07, "one fast slice barely counts");
+	/* a lone burst is no rate */
+	memset(bytes, 0, sizeof(bytes));
+	bytes[3] = at18;
+	ASSERT_EQ(capacity_active_bps(bytes, ns, 10), 0, "a lone busy slice");
+	ASSERT_EQ(capacity_active_bps(bytes, ns, 0), 0, "no slices");
+	memset(bytes, 0, sizeof(bytes));
+	ASSERT_EQ(capacity_active_bps(bytes, ns, 10), 0, "idle");
+	/* steady light traffic: its rate, as the interval's */
+	for (int k = 0; k < 10; k++)
+		bytes[k] = 250000 / 10;		/* 2 Mbit/s */
+	ASSERT_NEAR(capacity_active_bps(bytes, ns, 10) / MBIT, 2, 0.01, "steady light load");
+	/* slices of unequal length (the tick is not on the slice timer) */
+	bytes[9] = 250000 / 40;
+	ns[9] = slice / 4;
+	ASSERT_NEAR(capacity_active_bps(bytes, ns, 10) / MBIT, 2, 0.01, "a short last slice");
+}
