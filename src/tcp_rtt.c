@@ -144,8 +144,9 @@ int tcp_rtt_parse_addrs(struct tcp_rtt_map *m, const void *buf, size_t len, __u3
 		/* on point-to-point links IFA_ADDRESS is the peer */
 		if (!local)
 			local = address;
-		if (local && tcp_rtt_map_add_addr(m, wan, ifa->ifa_family, local) == -ENOSPC)
-			return -ENOSPC;
+		/* past TCP_RTT_MAX_ADDRS: their sockets count on no WAN */
+		if (local)
+			tcp_rtt_map_add_addr(m, wan, ifa->ifa_family, local);
 	}
 	return 0;
 }

@@ -123,8 +123,8 @@ int tcp_rtt_map_add_addr(struct tcp_rtt_map *m, int wan_idx, int family, const v
 /*
  * The addresses in an RTM_GETADDR dump part @buf/@len that belong to the
  * interfaces of @m (scope global: link-local ones are not unique across
- * interfaces).  Returns 1 at the end of the dump, 0 when more follows, or
- * the dump's negative errno.
+ * interfaces; past TCP_RTT_MAX_ADDRS the rest are left out).  Returns 1 at
+ * the end of the dump, 0 when more follows, or the dump's negative errno.
  */
 int tcp_rtt_parse_addrs(struct tcp_rtt_map *m, const void *buf, size_t len, __u32 seq);
 
