@@ -111,9 +111,7 @@ lab_traffic lan "$LAB_SRV4" "$SIP" --udp --conns 10 --count 5 --timeout 20 >/dev
 	problem "SIP flows failed"
 after=$(lab_server_stats "$SIP")
 sip_by() { # sip_by ADDR: datagrams the server got from ADDR in this step
-	local a=$1
-	echo $(( $(jq --arg a "$a" '[.peers[] | select(.addr == $a) | .udp_packets_in] | add // 0' <<< "$after") -
-		 $(jq --arg a "$a" '[.peers[] | select(.addr == $a) | .udp_packets_in] | add // 0' <<< "$before") ))
+	echo $(( $(lab_peer udp_packets_in "$1" "$after") - $(lab_peer udp_packets_in "$1" "$before") ))
 }
 sip1=$(sip_by "$(lab_wan_addr4 1)") sip2=$(sip_by "$(lab_wan_addr4 2)")
 echo "the server got the SIP datagrams: $sip1 by wan1, $sip2 by wan2 (weights alone would send 3 of 4 by wan2)"

@@ -533,6 +533,26 @@ lab_server_stats() {
 	in_ns srv "$TRAFGEN" stats "$LAB_SRV4" "${1:-$LAB_PORT}" --timeout 5
 }
 
+# lab_peer FIELD ADDR JSON: one per-peer counter (conns, bytes_in,
+# udp_packets_in, ...) of a server's stats JSON; 0 when ADDR is absent.
+lab_peer() {
+	jq -r --arg a "$2" --arg f "$1" \
+		'[.peers[] | select(.addr == $a) | .[$f]] | add // 0' <<< "$3"
+}
+
+# lab_all_ok NAME JSON WANT: PASS when the client's JSON says WANT
+# connections succeeded and none failed, else FAIL.
+lab_all_ok() {
+	local ok failed
+	ok=$(jq -r '.ok // 0' <<< "$2" 2>/dev/null)
+	failed=$(jq -r '.failed // 1' <<< "$2" 2>/dev/null)
+	if [ "${ok:-0}" = "$3" ] && [ "${failed:-1}" = 0 ]; then
+		lab_pass "$1"
+	else
+		lab_fail "$1" "client: ${2:-no output} (want ok $3, failed 0)"
+	fi
+}
+
 # lab_traffic ROLE TRAFGEN-CLIENT-ARGS...: run a trafgen client in ROLE's
 # namespace; prints its JSON line, returns its status.
 lab_traffic() {

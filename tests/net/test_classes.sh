@@ -54,22 +54,6 @@ lab_check classes_rtts_measured "the agent did not see wan2 fast and wan1 slow w
 	lab_wait 15 rtt_apart wan2 wan1
 show_rtts
 
-# peer FIELD ADDR JSON: a per-peer counter of a server (0 when absent)
-peer() {
-	jq -r --arg a "$2" --arg f "$1" \
-		'[.peers[] | select(.addr == $a) | .[$f]] | add // 0' <<< "$3"
-}
-# all_ok NAME JSON WANT: the client's every connection succeeded
-all_ok() {
-	local ok failed
-	ok=$(jq -r '.ok // 0' <<< "$2" 2>/dev/null)
-	failed=$(jq -r '.failed // 1' <<< "$2" 2>/dev/null)
-	if [ "${ok:-0}" = "$3" ] && [ "${failed:-1}" = 0 ]; then
-		lab_pass "$1"
-	else
-		lab_fail "$1" "client: ${2:-no output} (want ok $3, failed 0)"
-	fi
-}
 # udp_from NAME PORT SRV ADDR_FAST ADDR_OTHER: 20 UDP request/response flows
 # to SRV:PORT; every packet the server gets is from ADDR_FAST.
 udp_from() {
@@ -77,9 +61,9 @@ udp_from() {
 	before=$(lab_server_stats "$port")
 	res=$(lab_traffic lan "$srv" "$port" --udp --conns 20 --parallel 4 --count 5 --timeout 30)
 	after=$(lab_server_stats "$port")
-	all_ok "${name}_flows_answered" "$res" 20
-	nf=$(( $(peer udp_packets_in "$fast" "$after") - $(peer udp_packets_in "$fast" "$before") ))
-	no=$(( $(peer udp_packets_in "$other" "$after") - $(peer udp_packets_in "$other" "$before") ))
+	lab_all_ok "${name}_flows_answered" "$res" 20
+	nf=$(( $(lab_peer udp_packets_in "$fast" "$after") - $(lab_peer udp_packets_in "$fast" "$before") ))
+	no=$(( $(lab_peer udp_packets_in "$other" "$after") - $(lab_peer udp_packets_in "$other" "$before") ))
 	lab_log "$name: $nf packets from $fast, $no from $other"
 	lab_check "$name" "$nf packets from $fast and $no from $other, want 100 and 0" \
 		[ "$nf" -eq 100 -a "$no" -eq 0 ]
@@ -99,9 +83,9 @@ class_wans4() { # class_wans4 NAME: the class's IPv4 WANs now, space separated
 before=$(lab_server_stats)
 res=$(lab_traffic lan "$LAB_SRV4" "$LAB_PORT" --udp --conns 20 --parallel 4 --count 5 --timeout 30)
 after=$(lab_server_stats)
-all_ok classes_unclassified_flows_answered "$res" 20
-n1=$(( $(peer udp_packets_in "$W1_4" "$after") - $(peer udp_packets_in "$W1_4" "$before") ))
-n2=$(( $(peer udp_packets_in "$W2_4" "$after") - $(peer udp_packets_in "$W2_4" "$before") ))
+lab_all_ok classes_unclassified_flows_answered "$res" 20
+n1=$(( $(lab_peer udp_packets_in "$W1_4" "$after") - $(lab_peer udp_packets_in "$W1_4" "$before") ))
+n2=$(( $(lab_peer udp_packets_in "$W2_4" "$after") - $(lab_peer udp_packets_in "$W2_4" "$before") ))
 lab_log "unclassified: $n1 packets by wan1, $n2 by wan2"
 lab_check classes_unclassified_follow_weights "wan1 $n1, wan2 $n2 packets, want 3:1 (60..90 of 100 by wan1)" \
 	[ $((n1 + n2)) -eq 100 -a "$n1" -ge 60 -a "$n1" -le 90 ]
@@ -130,8 +114,8 @@ udp_from classes_lowest_rtt_follows_to_wan1 "$SIP" "$LAB_SRV4" "$W1_4" "$W2_4"
 before=$(lab_server_stats 3074)
 res=$(lab_traffic lan "$LAB_SRV4" 3074 --upload --bytes 2k --conns 12 --parallel 4 --timeout 30)
 after=$(lab_server_stats 3074)
-all_ok classes_prefer_tcp_answered "$res" 12
-n2=$(( $(peer conns "$W2_4" "$after") - $(peer conns "$W2_4" "$before") ))
+lab_all_ok classes_prefer_tcp_answered "$res" 12
+n2=$(( $(lab_peer conns "$W2_4" "$after") - $(lab_peer conns "$W2_4" "$before") ))
 lab_check classes_prefer_first_wan "$n2 of 12 connections by wan2, want 12" [ "$n2" -eq 12 ]
 in_ns rtr ip link set wan2 down
 lab_wait 3 eval '[ "$(class_wans4 games)" = wan1 ]'

@@ -27,11 +27,6 @@ CONF=$LAB_TMP/omr-steer.conf
 
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
-# peer FIELD ADDR JSON: a per-peer counter of the server (0 when absent)
-peer() {
-	jq -r --arg a "$2" --arg f "$1" \
-		'[.peers[] | select(.addr == $a) | .[$f]] | add // 0' <<< "$3"
-}
 
 # wan_down_in_stats WAN: effective_weight 0 or state down
 wan_is_down() {
@@ -112,8 +107,8 @@ if omr_load "$CONF"; then
 	res=$(lab_traffic lan "$LAB_SRV4" "$LAB_PORT" --upload --bytes 4k --conns 40 --parallel 4 \
 		--timeout 30)
 	after=$(lab_server_stats)
-	n1=$(( $(peer conns "$W1_4" "$after") - $(peer conns "$W1_4" "$before") ))
-	n2=$(( $(peer conns "$W2_4" "$after") - $(peer conns "$W2_4" "$before") ))
+	n1=$(( $(lab_peer conns "$W1_4" "$after") - $(lab_peer conns "$W1_4" "$before") ))
+	n2=$(( $(lab_peer conns "$W2_4" "$after") - $(lab_peer conns "$W2_4" "$before") ))
 	ok=$(jq -r '.ok // 0' <<< "$res" 2>/dev/null)
 	if [ "$n1" = 40 ] && [ "$n2" = 0 ] && [ "$ok" = 40 ]; then
 		echo "PASS live_link_down_new_flows_by_wan1: $n1 of 40 by wan1, $n2 by wan2"
@@ -135,8 +130,8 @@ if omr_load "$CONF"; then
 	lab_traffic lan "$LAB_SRV4" "$LAB_PORT" --upload --bytes 4k --conns 40 --parallel 4 \
 		--timeout 30 >/dev/null
 	after=$(lab_server_stats)
-	n1=$(( $(peer conns "$W1_4" "$after") - $(peer conns "$W1_4" "$before") ))
-	n2=$(( $(peer conns "$W2_4" "$after") - $(peer conns "$W2_4" "$before") ))
+	n1=$(( $(lab_peer conns "$W1_4" "$after") - $(lab_peer conns "$W1_4" "$before") ))
+	n2=$(( $(lab_peer conns "$W2_4" "$after") - $(lab_peer conns "$W2_4" "$before") ))
 	if [ "$n2" -ge 8 ]; then
 		echo "PASS live_link_up_gets_flows: wan1 $n1, wan2 $n2 of 40 new flows (want wan2 >= 8)"
 		LAB_PASSED=$((LAB_PASSED + 1))

@@ -40,18 +40,13 @@ rp() { in_ns rtr cat "/proc/sys/net/ipv4/conf/$1/rp_filter"; }
 lab_check steer_rp_filter_loosened "rp_filter of wan1/wan2 is $(rp wan1)/$(rp wan2), want 2/2" \
 	[ "$(rp wan1)" = 2 -a "$(rp wan2)" = 2 ]
 
-# peer FIELD ADDR JSON: a per-peer counter of the server (0 when absent)
-peer() {
-	jq -r --arg a "$2" --arg f "$1" \
-		'[.peers[] | select(.addr == $a) | .[$f]] | add // 0' <<< "$3"
-}
 
 # split NAME BEFORE AFTER FIELD ADDR1 ADDR2 TOTAL LO HI: ADDR1's share of
 # the FIELD delta in LO..HI percent, the two adding up to TOTAL (0: any).
 split() {
 	local name=$1 before=$2 after=$3 f=$4 a1=$5 a2=$6 total=$7 lo=$8 hi=$9 n1 n2 pct
-	n1=$(( $(peer "$f" "$a1" "$after") - $(peer "$f" "$a1" "$before") ))
-	n2=$(( $(peer "$f" "$a2" "$after") - $(peer "$f" "$a2" "$before") ))
+	n1=$(( $(lab_peer "$f" "$a1" "$after") - $(lab_peer "$f" "$a1" "$before") ))
+	n2=$(( $(lab_peer "$f" "$a2" "$after") - $(lab_peer "$f" "$a2" "$before") ))
 	if [ $((n1 + n2)) -eq 0 ]; then
 		lab_fail "$name" "no $f seen from $a1 or $a2"
 		return
@@ -67,17 +62,6 @@ split() {
 	fi
 }
 
-# all_ok NAME JSON WANT: the client's every connection succeeded
-all_ok() {
-	local ok failed
-	ok=$(jq -r '.ok // 0' <<< "$2" 2>/dev/null)
-	failed=$(jq -r '.failed // 1' <<< "$2" 2>/dev/null)
-	if [ "${ok:-0}" = "$3" ] && [ "${failed:-1}" = 0 ]; then
-		lab_pass "$1"
-	else
-		lab_fail "$1" "client: ${2:-no output} (want ok $3, failed 0)"
-	fi
-}
 
 # ---- weights 1:3: short TCP connections, IPv4 and IPv6 ----------------------------
 
@@ -87,7 +71,7 @@ for fam in 4 6; do
 	res=$(lab_traffic lan "$srv" "$LAB_PORT" --upload --bytes 4k --conns 400 --parallel 8 \
 		--timeout 120)
 	after=$(lab_server_stats)
-	all_ok "steer_tcp${fam}_400_connections_byte_exact" "$res" 400
+	lab_all_ok "steer_tcp${fam}_400_connections_byte_exact" "$res" 400
 	split "steer_tcp${fam}_split_1_3" "$before" "$after" conns "$a1" "$a2" 400 20 30
 done
 
@@ -97,13 +81,13 @@ before=$(lab_server_stats)
 res=$(lab_traffic lan "$LAB_SRV4" "$LAB_PORT" --udp --conns 40 --parallel 4 --count 10 \
 	--size 300 --timeout 60)
 after=$(lab_server_stats)
-all_ok steer_udp4_request_response "$res" 40
+lab_all_ok steer_udp4_request_response "$res" 40
 split steer_udp4_split_1_3 "$before" "$after" udp_packets_in "$W1_4" "$W2_4" 0 20 30
 before=$after
 res=$(lab_traffic lan "$LAB_SRV6" "$LAB_PORT" --udp --conns 40 --parallel 4 --count 10 \
 	--size 300 --timeout 60)
 after=$(lab_server_stats)
-all_ok steer_udp6_request_response "$res" 40
+lab_all_ok steer_udp6_request_response "$res" 40
 split steer_udp6_split_1_3 "$before" "$after" udp_packets_in "$W1_6" "$W2_6" 0 20 30
 
 # stats: flows moved off the routed WAN (wan1) are counted as steered on wan2
@@ -129,8 +113,8 @@ for args in "$LAB_SRV4 --upload" "$LAB_SRV4 --download" "$LAB_SRV6 --upload" "$L
 	[ "$(jq -r '.ok // 0' <<< "$res" 2>/dev/null)" = 8 ] || { mtu_ok=0; lab_log "$srv $dir: $res"; }
 done
 after=$(lab_server_stats)
-on2=$(( $(peer conns "$W2_4" "$after") - $(peer conns "$W2_4" "$before") +
-	$(peer conns "$W2_6" "$after") - $(peer conns "$W2_6" "$before") ))
+on2=$(( $(lab_peer conns "$W2_4" "$after") - $(lab_peer conns "$W2_4" "$before") +
+	$(lab_peer conns "$W2_6" "$after") - $(lab_peer conns "$W2_6" "$before") ))
 lab_check steer_smaller_mtu_wan_works \
 	"transfers over wan2 at MTU 1400 failed or none went there ($on2 connections by wan2)" \
 	[ "$mtu_ok" = 1 -a "$on2" -ge 16 ]
@@ -157,13 +141,13 @@ mid=$(lab_server_stats)
 res=$(lab_traffic lan "$LAB_SRV4" "$LAB_PORT" --upload --bytes 4k --conns 40 --parallel 4 \
 	--timeout 60)
 mid2=$(lab_server_stats)
-all_ok steer_new_flows_after_weight_change "$res" 40
+lab_all_ok steer_new_flows_after_weight_change "$res" 40
 split steer_new_flows_follow_3_1 "$mid" "$mid2" conns "$W1_4" "$W2_4" 40 60 90
 wait "$long_pid"
 after=$(lab_server_stats)
-all_ok steer_long_transfer_survives_weight_change "$(cat "$LAB_TMP/long.json")" 1
-out1=$(( $(peer bytes_out "$W1_4" "$after") - $(peer bytes_out "$W1_4" "$before") ))
-out2=$(( $(peer bytes_out "$W2_4" "$after") - $(peer bytes_out "$W2_4" "$before") ))
+lab_all_ok steer_long_transfer_survives_weight_change "$(cat "$LAB_TMP/long.json")" 1
+out1=$(( $(lab_peer bytes_out "$W1_4" "$after") - $(lab_peer bytes_out "$W1_4" "$before") ))
+out2=$(( $(lab_peer bytes_out "$W2_4" "$after") - $(lab_peer bytes_out "$W2_4" "$before") ))
 lab_log "long transfer: $out1 bytes to $W1_4, $out2 to $W2_4 (40 small uploads ran beside it)"
 # the 40 small uploads add no bytes_out beyond their results: the 8 MiB went one way
 lab_check steer_long_transfer_kept_its_wan \
@@ -187,8 +171,8 @@ conns_from() {
 	res=$(lab_traffic "$@" --upload --bytes 4k --conns 10 --timeout 30)
 	a=$(lab_server_stats)
 	[ "$(jq -r '.ok // 0' <<< "$res" 2>/dev/null)" = 10 ] || lab_log "client: $res"
-	echo "$(( $(peer conns "$W1_4" "$a") - $(peer conns "$W1_4" "$b") ))" \
-		"$(( $(peer conns "$W2_4" "$a") - $(peer conns "$W2_4" "$b") ))"
+	echo "$(( $(lab_peer conns "$W1_4" "$a") - $(lab_peer conns "$W1_4" "$b") ))" \
+		"$(( $(lab_peer conns "$W2_4" "$a") - $(lab_peer conns "$W2_4" "$b") ))"
 }
 read -r b1 b2 <<< "$(conns_from rtr "$LAB_SRV4" "$LAB_PORT" --bind "$W1_4")"
 read -r d1 d2 <<< "$(conns_from rtr "$LAB_SRV4" "$LAB_PORT" --dev wan1)"
@@ -211,10 +195,10 @@ mid=$(lab_server_stats)
 ip -n "$LAB_RTR" link set wan2 down
 wait "$udp_pid"
 after=$(lab_server_stats)
-on2_before=$(( $(peer udp_packets_in "$W2_4" "$mid") - $(peer udp_packets_in "$W2_4" "$before") ))
-on1_after=$(( $(peer udp_packets_in "$W1_4" "$after") - $(peer udp_packets_in "$W1_4" "$mid") ))
+on2_before=$(( $(lab_peer udp_packets_in "$W2_4" "$mid") - $(lab_peer udp_packets_in "$W2_4" "$before") ))
+on1_after=$(( $(lab_peer udp_packets_in "$W1_4" "$after") - $(lab_peer udp_packets_in "$W1_4" "$mid") ))
 lab_log "UDP flow: $on2_before datagrams by wan2 before it went down, $on1_after by wan1 after"
-all_ok steer_udp_flow_survives_wan_down "$(cat "$LAB_TMP/udp_long.json")" 1
+lab_all_ok steer_udp_flow_survives_wan_down "$(cat "$LAB_TMP/udp_long.json")" 1
 lab_check steer_udp_flow_moved_off_down_wan \
 	"the flow was not on wan2 first ($on2_before) or did not continue on wan1 ($on1_after)" \
 	[ "$on2_before" -gt 0 -a "$on1_after" -gt 0 ]
@@ -222,7 +206,7 @@ before=$(lab_server_stats)
 res=$(lab_traffic lan "$LAB_SRV4" "$LAB_PORT" --upload --bytes 4k --conns 20 --parallel 4 \
 	--timeout 60)
 after=$(lab_server_stats)
-all_ok steer_new_flows_with_wan2_down "$res" 20
+lab_all_ok steer_new_flows_with_wan2_down "$res" 20
 split steer_new_flows_avoid_down_wan "$before" "$after" conns "$W1_4" "$W2_4" 20 100 100
 
 # ---- unload puts rp_filter back ------------------------------------------------------------
