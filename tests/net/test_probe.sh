@@ -95,14 +95,14 @@ setup() {
 	ip -n "$R" route add default via 10.91.1.2 dev wan1
 	# ISP 2 answers pings late, from user space
 	ip netns exec "$B" sysctl -qw net.ipv4.icmp_echo_ignore_all=1 net.ipv6.icmp.echo_ignore_all=1 || return 1
-	ip netns exec "$B" "$TOOL" respond -d "$DELAY_MS" -s 60 -D b1 > "$TMP/respond4.log" 2>&1 &
+	ip netns exec "$B" "$TOOL" respond -d "$DELAY_MS" -s 90 -D b1 > "$TMP/respond4.log" 2>&1 &
 	PIDS+=($!)
-	ip netns exec "$B" "$TOOL" respond -6 -d "$DELAY_MS" -s 60 -D b1 > "$TMP/respond6.log" 2>&1 &
+	ip netns exec "$B" "$TOOL" respond -6 -d "$DELAY_MS" -s 90 -D b1 > "$TMP/respond6.log" 2>&1 &
 	PIDS+=($!)
 	# a TCP service on the target in both ISPs
-	ip netns exec "$A" "$TOOL" listen -p 7777 -s 60 > "$TMP/listen_a.log" 2>&1 &
+	ip netns exec "$A" "$TOOL" listen -p 7777 -s 90 > "$TMP/listen_a.log" 2>&1 &
 	PIDS+=($!)
-	ip netns exec "$B" "$TOOL" listen -p 7777 -s 60 > "$TMP/listen_b.log" 2>&1 &
+	ip netns exec "$B" "$TOOL" listen -p 7777 -s 90 > "$TMP/listen_b.log" 2>&1 &
 	PIDS+=($!)
 	# neighbours resolved both ways on both links, IPv4 and IPv6 (bounded)
 	for i in 1 2; do
@@ -229,30 +229,41 @@ ip -n "$A" link set a1 up
 
 # ---- health over time: down after 3 losses, up after 2 answers -----------------
 
-# 40 rounds of 100 ms; the link goes down at ~1.0 s and comes back at ~2.0 s.
+# 40 rounds of 200 ms; the link goes down at ~2 s and comes back at ~4 s.
 # Traffic resumes up to 1 s after the carrier: the kernel's linkwatch batches
 # non-urgent carrier events (a veth whose ifindex equals its peer's is one).
+# The check reads the order of events, not their times (a loaded machine
+# stretches both the shell's sleeps and the probes' round trips): wan1 must
+# go down on exactly its 3rd loss in a row, be usable again on exactly its
+# 2nd answer in a row, and wan2, whose path answers, must never go down.
 ip netns exec "$R" ip neigh flush dev wan1 2>/dev/null
-timeout 30 ip netns exec "$R" "$TOOL" probe -c 40 -i 100 -t 90 "${V4[@]}" > "$TMP/probe_health.out" 2>&1 &
+timeout 40 ip netns exec "$R" "$TOOL" probe -c 40 -i 200 -t 190 "${V4[@]}" > "$TMP/probe_health.out" 2>&1 &
 prober=$!
 PIDS+=("$prober")
-sleep 1.0
-t_down=$(date +%s%N)
+sleep 2.0
 ip -n "$A" link set a1 down
-sleep 1.0
-t_up=$(date +%s%N)
+sleep 2.0
 ip -n "$A" link set a1 up
 wait "$prober"
+# health_sequence FILE IFNAME: "ok" when IFNAME's state changes follow its
+# results as the health rules say, else what went wrong; also prints
+# "downs=N ups=N" (state changes into and out of down).
+health_sequence() {
+	awk -v ifn="$2" '
+	$2 != "if=" ifn { next }
+	$1 == "result" { if ($5 == "answered") { ans++; lost = 0 } else { lost++; ans = 0 }; next }
+	$1 == "state" && $4 ~ /->down$/ { downs++; if (lost != 3) bad = bad " down after " lost " losses"; next }
+	$1 == "state" && $4 ~ /^down->/ { ups++; if (ans != 2) bad = bad " up after " ans " answers"; next }
+	END { printf "%s downs=%d ups=%d\n", bad == "" ? "ok" : "bad:" bad, downs, ups }' "$1"
+}
 health_ok() {
-	local out=$TMP/probe_health.out down_ms up_ms
-	down_ms=$(sed -n 's/^state if=wan1 t_ms=\([0-9]*\) .*->down$/\1/p' "$out" | head -n 1)
-	up_ms=$(sed -n 's/^state if=wan1 t_ms=\([0-9]*\) down->.*/\1/p' "$out" | head -n 1)
-	log "probe_health: wan1 down at ${down_ms:-never} ms, usable again at ${up_ms:-never} ms (link down ~1000 ms, up ~$(( (t_up - t_down) / 1000000 + 1000 )) ms)"
-	[ -n "$down_ms" ] && [ -n "$up_ms" ] && [ "$down_ms" -ge 900 ] && [ "$down_ms" -le 1700 ] &&
-		[ "$up_ms" -ge 2100 ] && [ "$up_ms" -le 3500 ] &&
-		! grep -q '^state if=wan2 .*->down' "$out" &&
+	local out=$TMP/probe_health.out s1 s2
+	s1=$(health_sequence "$out" wan1)
+	s2=$(health_sequence "$out" wan2)
+	log "probe_health: wan1 $s1; wan2 $s2"
+	[ "$s1" = "ok downs=1 ups=1" ] && [ "${s2%% *}" = ok ] && [[ "$s2" == *" downs=0 "* ]] &&
 		grep -Eq '^summary if=wan1 .*state=(up|degraded)$' "$out" &&
-		grep -q '^summary if=wan2 .*answered=40 lost=0 .*state=up$' "$out"
+		grep -Eq '^summary if=wan2 .*state=(up|degraded)$' "$out"
 }
 check probe_health "wan1 should go down within ~3 probes of losing its link and come back after 2 answers; wan2 never down" health_ok
 
