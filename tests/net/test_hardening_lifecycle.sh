@@ -156,6 +156,21 @@ done
 
 # ---- defect 8: two loads on one pin dir ------------------------------------------
 
+# stop_leftovers PID...: agents a failed check left running are stopped, and
+# what they attached removed, so that the next check starts clean
+stop_leftovers() {
+	local p left=""
+	for p in "$@"; do
+		lab_pid_alive "$p" && { kill -TERM "$p"; left=1; }
+	done
+	for p in "$@"; do
+		lab_wait 5 eval "! lab_pid_alive $p" || kill -KILL "$p" 2>/dev/null
+		{ wait "$p"; } 2>/dev/null
+	done
+	[ -n "$left" ] && omr unload --pin-dir "$LAB_PIN_DIR" >/dev/null 2>&1
+	return 0
+}
+
 # ready_or_dead PID PIDFILE: the agent wrote its pidfile, or it is gone
 ready_or_dead() { [ "$(cat "$2" 2>/dev/null)" = "$1" ] || ! lab_pid_alive "$1"; }
 both_gone() { ! lab_pid_alive "$A" && ! lab_pid_alive "$B"; }
@@ -192,8 +207,8 @@ for try in 1 2 3; do
 	done
 	[ "$(rp_wan1)" = 1 ] || problems="$problems; wan1 rp_filter is $(rp_wan1), was 1"
 	[ -e "$LAB_PIN_DIR" ] && problems="$problems; $LAB_PIN_DIR is still there"
-	{ wait "$A"; wait "$B"; } 2>/dev/null
 	lab_check "two_loads_one_pin_dir_try$try" "${problems#; }" [ -z "$problems" ]
+	stop_leftovers "$A" "$B"
 done
 
 # unload while a load is starting: afterwards either no agent and nothing
@@ -211,8 +226,6 @@ if lab_pid_alive "$A"; then
 	json=$(omr status --json --pin-dir "$LAB_PIN_DIR" 2>/dev/null)
 	[ "$(jq -r '.agent_running' <<< "$json" 2>/dev/null)" = true ] ||
 		problems="the agent runs but its pins are gone (unload: $rc $out)"
-	omr unload --pin-dir "$LAB_PIN_DIR" >/dev/null 2>&1
-	lab_wait 5 eval '! lab_pid_alive "$A"'
 else
 	for w in wan1 wan2; do
 		n=$(omr_filter_count $w)
@@ -221,8 +234,9 @@ else
 	[ "$(rp_wan1)" = 1 ] || problems="$problems; wan1 rp_filter is $(rp_wan1)"
 	[ -e "$LAB_PIN_DIR" ] && problems="$problems; $LAB_PIN_DIR is left with no agent"
 fi
-{ wait "$A"; } 2>/dev/null
 lab_check unload_during_startup "${problems#; }" [ -z "$problems" ]
+stop_leftovers "$A"
+omr unload --pin-dir "$LAB_PIN_DIR" >/dev/null 2>&1
 
 # A refused load because the pidfile is held: the pin dir it made goes too.
 omr_load "$CONF" || { lab_fail setup "the agent did not start"; exit 1; }
@@ -251,8 +265,11 @@ omr_stop
 
 evil='/tmp/x"}, "loaded": true, "x": "'
 out=$(omr status --json --pin-dir "$evil" 2>/dev/null)
-lab_check status_json_escapes_pin_dir "status --json printed: $out" \
-	jq -e --arg p "$evil" '.loaded == false and .pin_dir == $p and (keys | length) == 2' <<< "$out"
+status_json_ok() { # the JSON parses and says exactly: not loaded, that pin dir
+	jq -e --arg p "$evil" '.loaded == false and .pin_dir == $p and (keys | length) == 2' \
+		<<< "$out" >/dev/null
+}
+lab_check status_json_escapes_pin_dir "status --json printed: $out" status_json_ok
 
 long=/run/$(printf 'a%.0s' $(seq 5000))
 for cmd in load stats status unload; do
