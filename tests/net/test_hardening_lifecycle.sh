@@ -263,6 +263,33 @@ for cmd in stats status; do
 done
 omr_stop
 
+# -d forks before it takes anything: the pid that locks the pin dir, fills
+# the pidfile and is published is the daemon's; the parent exits 0 only once
+# it is up, or with its status when it fails (the message on the terminal).
+out=$(timeout 30 ip netns exec "$LAB_RTR" "$OMR" load -d -c "$CONF" --pin-dir "$LAB_PIN_DIR" \
+	--pidfile "$LAB_TMP/d.pid" 2>&1)
+rc=$?
+dpid=$(cat "$LAB_TMP/d.pid" 2>/dev/null)
+problems=""
+[ $rc -eq 0 ] || problems="load -d exited $rc: $out"
+if [ -z "$dpid" ] || ! lab_pid_alive "$dpid"; then
+	problems="$problems; the pidfile names no live process ('$dpid')"
+else
+	[ "$(cat /proc/"$dpid"/comm)" = omr-steer ] || problems="$problems; pid $dpid is not omr-steer"
+	[ "$(omr status --json --pin-dir "$LAB_PIN_DIR" | jq -r .agent_pid)" = "$dpid" ] ||
+		problems="$problems; status does not show pid $dpid"
+	[ "$(omr_filter_count wan1)" = 2 ] || problems="$problems; wan1 not attached when load -d returned"
+	out=$(timeout 30 ip netns exec "$LAB_RTR" "$OMR" load -d -c "$CONF" --pin-dir "$LAB_PIN_DIR" \
+		--pidfile "$LAB_TMP/d2.pid" 2>&1)
+	rc=$?
+	[ $rc -eq 1 ] || problems="$problems; a second load -d on the pin dir exited $rc"
+	grep -qw "$dpid" <<< "$out" || problems="$problems; its refusal does not name pid $dpid: $out"
+fi
+omr unload --pin-dir "$LAB_PIN_DIR" >/dev/null 2>&1
+[ -n "$dpid" ] && lab_wait 5 eval "! lab_pid_alive $dpid"
+[ -n "$dpid" ] && lab_pid_alive "$dpid" && { problems="$problems; unload did not stop it"; kill -KILL "$dpid"; }
+lab_check load_daemon_is_the_owner "${problems#; }" [ -z "$problems" ]
+
 evil='/tmp/x"}, "loaded": true, "x": "'
 out=$(omr status --json --pin-dir "$evil" 2>/dev/null)
 status_json_ok() { # the JSON parses and says exactly: not loaded, that pin dir
