@@ -436,6 +436,7 @@ static int loop(struct agent *a)
 int agent_run(const struct agent_opts *o)
 {
 	static struct agent a;	/* large: keep it off the stack */
+	bool started;
 	sigset_t mask;
 	int ret;
 
@@ -464,11 +465,14 @@ int agent_run(const struct agent_opts *o)
 	signal(SIGPIPE, SIG_IGN);
 
 	ret = setup(&a);
-	if (!ret) {
+	started = !ret;
+	if (started) {
 		ret = loop(&a);
 		publish_meta(&a, false);
 		pr_info("stopped; the datapath stays attached ('omr-steer unload' removes it)");
 	}
+	if (!started && a.dp.meta_fd >= 0)
+		publish_meta(&a, false);	/* published early in setup */
 	live_close(&a.live);
 	if (a.steering_open)
 		steering_close(&a.steering);
@@ -478,8 +482,8 @@ int agent_run(const struct agent_opts *o)
 		close(a.pidfile_fd);
 	}
 	/* a failed start takes down what it made; an adopted datapath stays */
-	if (ret && a.pin.fd >= 0 && a.pin.created)
+	if (!started && a.pin.fd >= 0 && a.pin.created)
 		unload_datapath(o->pin_dir, a.pin.fd);
-	pin_dir_release(&a.pin, o->pin_dir, false);
+	pin_dir_release(&a.pin);
 	return ret;
 }

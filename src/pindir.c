@@ -223,12 +223,10 @@ int pin_dir_take(struct pin_dir *pd, const char *path)
 	return -EAGAIN;
 }
 
-void pin_dir_release(struct pin_dir *pd, const char *path, bool remove)
+void pin_dir_release(struct pin_dir *pd)
 {
 	if (pd->fd < 0)
 		return;
-	if (remove && rmdir(path) && errno != ENOENT && errno != ENOTEMPTY)
-		pr_warn("cannot remove %s: %s", path, strerror(errno));
 	close(pd->fd);
 	pd->fd = -1;
 }

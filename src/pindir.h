@@ -28,8 +28,8 @@ struct pin_dir {
  */
 int pin_dir_take(struct pin_dir *pd, const char *path);
 
-/* Unlock and close; with @remove, also remove the directory if it is empty. */
-void pin_dir_release(struct pin_dir *pd, const char *path, bool remove);
+/* Unlock and close (the agent at exit: the directory and its pins stay). */
+void pin_dir_release(struct pin_dir *pd);
 
 /*
  * For `unload`: open the existing @path.  An fd, or -ENOENT (nothing
