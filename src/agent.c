@@ -6,6 +6,7 @@
  * pinned: traffic keeps flowing and `stats` keeps working.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -18,13 +19,16 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
+#include <sys/wait.h>
 #include "agent.h"
+#include "cli.h"
 #include "config.h"
 #include "datapath.h"
 #include "live.h"
 #include "log.h"
 #include "mptcp.h"
 #include "pidfile.h"
+#include "pindir.h"
 #include "rates.h"
 #include "steering.h"
 #include "wans.h"
@@ -41,7 +45,9 @@ struct agent {
 	bool steering_open;
 	struct mptcp_support mptcp;	/* probed at start */
 	int mptcp_mode;			/* enum mptcp_mode in force, < 0: none */
+	struct pin_dir pin;		/* the pin dir, locked for the agent's life */
 	int pidfile_fd, signal_fd, timer_fd, link_fd;
+	int ready_fd;			/* -d: tells the waiting parent we are up */
 	struct omr_policy policy;	/* as last published */
 	bool policy_written;
 };
@@ -244,33 +250,48 @@ static void reload(struct agent *a)
 	pr_info("reload: %s applied (%d WANs)", a->opts->config_path, a->cfg.n_wans);
 }
 
-/* Detach from the terminal once everything is attached; the parent exits 0. */
-static int daemonize(struct agent *a)
+/*
+ * -d: fork before anything else, so that the pid the agent locks and
+ * publishes with is the daemon's own.  The parent waits: it exits 0 when the
+ * child says it is up, else with the child's exit status.  The child keeps
+ * the terminal for its start-up messages.
+ */
+static int daemon_fork(struct agent *a)
 {
-	int ready[2];
+	int ready[2], status;
 	pid_t pid;
 	char c;
 
-	if (pipe(ready))
+	if (pipe2(ready, O_CLOEXEC))
 		return -errno;
 	pid = fork();
 	if (pid < 0)
 		return -errno;
 	if (pid > 0) {
 		close(ready[1]);
-		_exit(read(ready[0], &c, 1) == 1 ? 0 : 1);
+		if (read(ready[0], &c, 1) == 1)
+			_exit(0);
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 1);
 	}
 	close(ready[0]);
 	setsid();
+	a->ready_fd = ready[1];
+	return 0;
+}
+
+/* -d: everything is attached; detach from the terminal and release the parent. */
+static int daemon_ready(struct agent *a)
+{
 	if (!freopen("/dev/null", "r", stdin) || !freopen("/dev/null", "w", stdout) ||
 	    !freopen("/dev/null", "w", stderr))
 		return -errno;
 	log_use_syslog(true);
-	pidfile_write(a->pidfile_fd, getpid());
-	publish_meta(a, true);
-	if (write(ready[1], "1", 1) != 1)
+	if (write(a->ready_fd, "1", 1) != 1)
 		return -errno;
-	close(ready[1]);
+	close(a->ready_fd);
+	a->ready_fd = -1;
 	return 0;
 }
 
@@ -287,26 +308,30 @@ static int setup(struct agent *a)
 			fputc('\n', stderr);
 		return 2;
 	}
-	a->pidfile_fd = pidfile_lock(a->opts->pidfile, &holder);
-	if (a->pidfile_fd == -EBUSY) {
+	/* the pin dir is ours before anything is touched, until we exit */
+	if (pin_dir_take(&a->pin, a->opts->pin_dir))
+		return 1;
+	ret = pidfile_lock(a->opts->pidfile, &holder);
+	if (ret == -EBUSY) {
 		pr_err("omr-steer is already running (pid %d, pidfile %s); "
 		       "use 'omr-steer reload' to apply a changed weight file",
 		       (int)holder, a->opts->pidfile);
 		return 1;
 	}
-	if (a->pidfile_fd < 0) {
-		pr_err("cannot open pidfile %s: %s", a->opts->pidfile, strerror(-a->pidfile_fd));
+	if (ret < 0) {
+		pr_err("cannot open pidfile %s: %s", a->opts->pidfile, strerror(-ret));
 		return 1;
 	}
-	if (datapath_prepare_pin_dir(a->opts->pin_dir))
-		return 1;
+	a->pidfile_fd = ret;
 	if (datapath_load(&a->dp, a->opts->pin_dir, &a->cfg.steering))
 		return 1;
 	other = datapath_agent_pid(&a->dp);
 	if (other && other != getpid()) {
+		/* an older omr-steer, which does not lock the pin dir */
 		pr_err("omr-steer is already running on %s (pid %d)", a->opts->pin_dir, other);
 		return 1;
 	}
+	publish_meta(a, true);	/* from now on `unload` and `status` see us */
 	if (wans_adopt(&a->wans, &a->dp)) {
 		pr_err("cannot read %s/%s", a->opts->pin_dir, OMR_MAP_WAN_TABLE);
 		return 1;
@@ -342,15 +367,14 @@ static int setup(struct agent *a)
 		pr_warn("no rtnetlink events (%s): interfaces are checked every interval only",
 			strerror(-a->link_fd));
 
+	/* the pidfile names us once everything is attached: `load` is done */
+	pidfile_write(a->pidfile_fd, getpid());
 	if (a->opts->daemonize) {
-		ret = daemonize(a);
+		ret = daemon_ready(a);
 		if (ret) {
 			pr_err("cannot detach: %s", strerror(-ret));
 			return 1;
 		}
-	} else {
-		pidfile_write(a->pidfile_fd, getpid());
-		publish_meta(a, true);
 	}
 	pr_info("omr-steer %s running: %d WANs, interval %u ms, pins in %s", OMR_VERSION,
 		a->cfg.n_wans, a->cfg.interval_ms, a->opts->pin_dir);
@@ -412,6 +436,7 @@ static int loop(struct agent *a)
 int agent_run(const struct agent_opts *o)
 {
 	static struct agent a;	/* large: keep it off the stack */
+	bool started;
 	sigset_t mask;
 	int ret;
 
@@ -419,8 +444,15 @@ int agent_run(const struct agent_opts *o)
 	a.opts = o;
 	a.mptcp_mode = -1;
 	live_init(&a.live);
-	a.pidfile_fd = a.signal_fd = a.timer_fd = a.link_fd = -1;
+	a.pidfile_fd = a.signal_fd = a.timer_fd = a.link_fd = a.ready_fd = a.pin.fd = -1;
 	datapath_init(&a.dp, o->pin_dir);
+	if (o->daemonize) {
+		ret = daemon_fork(&a);
+		if (ret) {
+			pr_err("cannot detach: %s", strerror(-ret));
+			return 1;
+		}
+	}
 
 	/* signals become events of the loop from the start: a HUP or TERM
 	 * during setup is handled, not fatal */
@@ -433,15 +465,25 @@ int agent_run(const struct agent_opts *o)
 	signal(SIGPIPE, SIG_IGN);
 
 	ret = setup(&a);
-	if (!ret) {
+	started = !ret;
+	if (started) {
 		ret = loop(&a);
 		publish_meta(&a, false);
-		unlink(o->pidfile);
 		pr_info("stopped; the datapath stays attached ('omr-steer unload' removes it)");
 	}
+	if (!started && a.dp.meta_fd >= 0)
+		publish_meta(&a, false);	/* published early in setup */
 	live_close(&a.live);
 	if (a.steering_open)
 		steering_close(&a.steering);
 	datapath_close(&a.dp);
+	if (a.pidfile_fd >= 0) {
+		unlink(o->pidfile);	/* ours: we hold its lock */
+		close(a.pidfile_fd);
+	}
+	/* a failed start takes down what it made; an adopted datapath stays */
+	if (!started && a.pin.fd >= 0 && a.pin.created)
+		unload_datapath(o->pin_dir, a.pin.fd);
+	pin_dir_release(&a.pin);
 	return ret;
 }

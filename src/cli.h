@@ -26,4 +26,11 @@ int cmd_reload(const struct cli_opts *o);
 int cmd_unload(const struct cli_opts *o);
 int cmd_check(const struct cli_opts *o);
 
+/*
+ * What `unload` does once it holds the pin directory @dir_fd (@pin_dir):
+ * detach, put back what was changed, remove our pins and the directory.
+ * Also a failed `load`'s clean-up of a pin directory it made.
+ */
+int unload_datapath(const char *pin_dir, int dir_fd);
+
 #endif

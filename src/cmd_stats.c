@@ -211,9 +211,14 @@ int cmd_stats(const struct cli_opts *o)
 	int err, n;
 
 	err = datapath_open_pinned(&dp, o->pin_dir);
+	if (err == -ENOENT) {
+		pr_err("nothing to show: no omr-steer pins in %s; is 'omr-steer load' running?",
+		       o->pin_dir);
+		return EXIT_RUNTIME;
+	}
 	if (err) {
-		pr_err("nothing to show: no omr-steer pins in %s (%s); is 'omr-steer load' running?",
-		       o->pin_dir, strerror(-err));
+		pr_err("cannot read the pins in %s: %s%s", o->pin_dir, strerror(-err),
+		       err == -EACCES || err == -EPERM ? " (reading them needs root)" : "");
 		return EXIT_RUNTIME;
 	}
 	if (o->watch_secs > 0) {

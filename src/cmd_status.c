@@ -202,12 +202,20 @@ int cmd_status(const struct cli_opts *o)
 	int err, pid, n = 0;
 
 	err = datapath_open_pinned(&dp, o->pin_dir);
+	if (err && err != -ENOENT) {
+		pr_err("cannot read the pins in %s: %s%s", o->pin_dir, strerror(-err),
+		       err == -EACCES || err == -EPERM ? " (reading them needs root)" : "");
+		return EXIT_RUNTIME;
+	}
 	if (err) {
-		if (o->json)
-			printf("{\"loaded\": false, \"pin_dir\": \"%s\"}\n", o->pin_dir);
-		else
+		if (o->json) {
+			printf("{\"loaded\": false, \"pin_dir\": ");
+			json_string(stdout, o->pin_dir);
+			printf("}\n");
+		} else {
 			printf("omr-steer is not loaded (no pins in %s)\n", o->pin_dir);
-		return err == -ENOENT ? EXIT_OK : EXIT_RUNTIME;
+		}
+		return EXIT_OK;
 	}
 	datapath_read_meta(&dp, &meta);
 	pid = datapath_agent_pid(&dp);

@@ -1,84 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Where the BPF objects are loaded, pinned, adopted and unpinned. */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <linux/magic.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "datapath.h"
 #include "log.h"
 #include "steering.h"
 #include "steer.skel.h"
-
-static int mkdir_p(const char *path, mode_t mode)
-{
-	char tmp[PATH_MAX];
-	size_t len = strlen(path);
-
-	if (len >= sizeof(tmp))
-		return -ENAMETOOLONG;
-	memcpy(tmp, path, len + 1);
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, 0755) && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(tmp, mode) && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
-static bool is_bpffs(const char *path)
-{
-	struct statfs st;
-
-	return statfs(path, &st) == 0 && st.f_type == BPF_FS_MAGIC;
-}
-
-int datapath_prepare_pin_dir(const char *pin_dir)
-{
-	char parent[PATH_MAX];
-	int err;
-
-	if (strlen(pin_dir) >= sizeof(parent) - 32)
-		return -ENAMETOOLONG;
-	snprintf(parent, sizeof(parent), "%s", pin_dir);
-	dirname(parent);
-	if (!is_bpffs(parent)) {
-		err = mkdir_p(parent, 0755);
-		if (err) {
-			pr_err("cannot create %s: %s", parent, strerror(-err));
-			return err;
-		}
-		if (mount("bpf", parent, "bpf", 0, "mode=0700")) {
-			err = -errno;
-			pr_err("%s is not a bpffs and mounting one there failed: %s",
-			       parent, strerror(errno));
-			return err;
-		}
-		pr_info("mounted bpffs on %s", parent);
-	}
-	if (mkdir(pin_dir, 0700) && errno != EEXIST) {
-		err = -errno;
-		pr_err("cannot create pin directory %s: %s", pin_dir, strerror(errno));
-		return err;
-	}
-	return 0;
-}
 
 void datapath_init(struct datapath *dp, const char *pin_dir)
 {
@@ -307,26 +243,6 @@ int datapath_write_meta(const struct datapath *dp, const struct omr_meta *m)
 	__u32 key = 0;
 
 	return ret_errno(bpf_map_update_elem(dp->meta_fd, &key, m, BPF_ANY));
-}
-
-int datapath_unpin_all(const char *pin_dir)
-{
-	DIR *d = opendir(pin_dir);
-	struct dirent *de;
-	int err = 0;
-
-	if (!d)
-		return errno == ENOENT ? 0 : -errno;
-	while ((de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		if (unlinkat(dirfd(d), de->d_name, 0) && !err)
-			err = -errno;
-	}
-	closedir(d);
-	if (rmdir(pin_dir) && errno != ENOENT && !err)
-		err = -errno;
-	return err;
 }
 
 /* A live (not zombie) process called omr-steer: /proc/PID/stat is "PID (comm) STATE ..." */

@@ -34,9 +34,6 @@ struct wan_totals {
 /* An empty datapath (no fds) for @pin_dir; datapath_close() is then a no-op. */
 void datapath_init(struct datapath *dp, const char *pin_dir);
 
-/* Make sure @pin_dir's parent is a bpffs (mounting one like bpftool does). */
-int datapath_prepare_pin_dir(const char *pin_dir);
-
 /*
  * Load the programs, reusing maps already pinned under @pin_dir (a previous
  * agent's counters continue) or creating and pinning them, pin the
@@ -69,9 +66,6 @@ int datapath_write_policy(const struct datapath *dp, const struct omr_policy *p)
 
 /* A map pinned under the pin dir by name (OMR_MAP_*): an fd, or a negative errno. */
 int datapath_open_map(const struct datapath *dp, const char *name);
-
-/* Remove every pin under the pin dir, then the directory itself. */
-int datapath_unpin_all(const char *pin_dir);
 
 /* Is @pid a live (not zombie) omr-steer process? */
 bool datapath_pid_is_agent(int pid);

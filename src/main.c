@@ -9,6 +9,7 @@
 #include "datapath.h"
 #include "log.h"
 #include "pidfile.h"
+#include "pindir.h"
 
 enum opt_bit {
 	OPT_CONFIG = 1 << 0, OPT_PIN_DIR = 1 << 1, OPT_PIDFILE = 1 << 2,
@@ -122,7 +123,14 @@ int main(int argc, char **argv)
 		case 'h': usage(stdout); return EXIT_OK;
 		case 'V': printf("omr-steer %s\n", OMR_VERSION); return EXIT_OK;
 		case 'c': o.config_path = optarg; break;
-		case 'P': o.pin_dir = optarg; break;
+		case 'P':
+			o.pin_dir = optarg;
+			if (!*optarg || strlen(optarg) > PIN_DIR_MAX) {
+				fprintf(stderr, "Error: --pin-dir takes a directory of 1 to %d "
+					"characters, not %zu\n", PIN_DIR_MAX, strlen(optarg));
+				return EXIT_USAGE;
+			}
+			break;
 		case 'p': o.pidfile = optarg; break;
 		case 'j': o.json = true; break;
 		case 'd': o.daemonize = true; break;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,12 +9,40 @@
 #include <sys/file.h>
 #include "pidfile.h"
 
-static pid_t read_pid(int fd)
+int pidfile_parse(const char *buf, size_t len, pid_t *pid)
 {
-	char buf[32] = "";
-	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+	long long v = 0;
 
-	return n > 0 ? (pid_t)strtol(buf, NULL, 10) : 0;
+	*pid = 0;
+	if (len && buf[len - 1] == '\n')
+		len--;
+	if (!len)
+		return -ENODATA;
+	if (buf[0] == '0')	/* 0, or a leading zero: not how a pid is written */
+		return -EINVAL;
+	for (size_t i = 0; i < len; i++) {
+		if (buf[i] < '0' || buf[i] > '9')
+			return -EINVAL;
+		v = v * 10 + (buf[i] - '0');
+		if (v > INT_MAX)
+			return -ERANGE;
+	}
+	*pid = (pid_t)v;
+	return 0;
+}
+
+/* The pid in the file open at @fd: 0 and *pid, or a negative errno. */
+static int read_pid(int fd, pid_t *pid)
+{
+	char buf[32];
+	ssize_t n = pread(fd, buf, sizeof(buf), 0);
+
+	*pid = 0;
+	if (n < 0)
+		return -errno;
+	if (n == (ssize_t)sizeof(buf))
+		return -EINVAL;		/* longer than any pid */
+	return pidfile_parse(buf, (size_t)n, pid);
 }
 
 int pidfile_lock(const char *path, pid_t *holder)
@@ -26,7 +55,7 @@ int pidfile_lock(const char *path, pid_t *holder)
 	if (flock(fd, LOCK_EX | LOCK_NB)) {
 		int err = errno == EWOULDBLOCK ? -EBUSY : -errno;
 
-		*holder = read_pid(fd);
+		read_pid(fd, holder);
 		close(fd);
 		return err;
 	}
@@ -43,11 +72,11 @@ int pidfile_write(int fd, pid_t pid)
 	return 0;
 }
 
-pid_t pidfile_running(const char *path)
+int pidfile_holder(const char *path, pid_t *pid)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	pid_t pid;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), err;
 
+	*pid = 0;
 	if (fd < 0)
 		return errno == ENOENT ? 0 : -errno;
 	/* a lock we can take means nobody holds it: no agent */
@@ -55,7 +84,12 @@ pid_t pidfile_running(const char *path)
 		close(fd);
 		return 0;
 	}
-	pid = read_pid(fd);
+	if (errno != EWOULDBLOCK) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	err = read_pid(fd, pid);
 	close(fd);
-	return pid;
+	return err ? err : 1;
 }
