@@ -18,6 +18,7 @@
 #include <bpf/libbpf.h>
 #include "datapath.h"
 #include "log.h"
+#include "pinned.h"
 #include "steering.h"
 #include "steer.skel.h"
 
@@ -186,31 +187,25 @@ fail:
 	return err;
 }
 
-static int open_pin(const char *pin_dir, const char *name)
-{
-	char path[PATH_MAX];
-
-	snprintf(path, sizeof(path), "%s/%s", pin_dir, name);
-	return bpf_obj_get(path);
-}
-
 int datapath_open_pinned(struct datapath *dp, const char *pin_dir)
 {
+	int *fds[] = { &dp->wan_ifindex_fd, &dp->wan_counters_fd, &dp->wan_table_fd, &dp->meta_fd };
+	const char *names[] = { OMR_MAP_WAN_IFINDEX, OMR_MAP_WAN_COUNTERS, OMR_MAP_WAN_TABLE,
+				OMR_MAP_META };
+	int err = 0;
+
 	datapath_init(dp, pin_dir);
 	if (dp->ncpus <= 0)
 		return dp->ncpus ? dp->ncpus : -EINVAL;
-	dp->wan_ifindex_fd = open_pin(pin_dir, OMR_MAP_WAN_IFINDEX);
-	dp->wan_counters_fd = open_pin(pin_dir, OMR_MAP_WAN_COUNTERS);
-	dp->wan_table_fd = open_pin(pin_dir, OMR_MAP_WAN_TABLE);
-	dp->meta_fd = open_pin(pin_dir, OMR_MAP_META);
-	if (dp->wan_ifindex_fd < 0 || dp->wan_counters_fd < 0 ||
-	    dp->wan_table_fd < 0 || dp->meta_fd < 0) {
-		int err = -errno;
-
-		datapath_close(dp);
-		return err ? err : -ENOENT;
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+		*fds[i] = pinned_map_open(pin_dir, names[i]);
+		/* a map that is not ours outweighs one that is missing */
+		if (*fds[i] < 0 && (!err || *fds[i] == -EPROTO))
+			err = *fds[i];
 	}
-	return 0;
+	if (err)
+		datapath_close(dp);
+	return err;
 }
 
 void datapath_close(struct datapath *dp)
@@ -371,7 +366,5 @@ int datapath_write_policy(const struct datapath *dp, const struct omr_policy *p)
 
 int datapath_open_map(const struct datapath *dp, const char *name)
 {
-	int fd = open_pin(dp->pin_dir, name);
-
-	return fd < 0 ? -errno : fd;
+	return pinned_map_open(dp->pin_dir, name);
 }
