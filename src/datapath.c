@@ -142,6 +142,25 @@ static __u32 netns_inode(void)
 	return stat("/proc/self/ns/net", &st) ? 0 : (__u32)st.st_ino;
 }
 
+/* Pins of another shape, named (pinned.h) before libbpf refuses to reuse them. */
+static int check_pins(const char *pin_dir)
+{
+	const struct pinned_map_spec *specs;
+	size_t n;
+	int err = 0;
+
+	specs = pinned_map_specs(&n);
+	for (size_t i = 0; i < n; i++) {
+		int fd = pinned_map_open(pin_dir, specs[i].name);
+
+		if (fd >= 0)
+			close(fd);
+		else if (fd == -EPROTO)
+			err = fd;
+	}
+	return err;
+}
+
 int datapath_load(struct datapath *dp, const char *pin_dir, const struct steering_config *sc)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pin_dir);
@@ -150,6 +169,9 @@ int datapath_load(struct datapath *dp, const char *pin_dir, const struct steerin
 	datapath_init(dp, pin_dir);
 	if (dp->ncpus <= 0)
 		return dp->ncpus ? dp->ncpus : -EINVAL;
+	err = check_pins(pin_dir);
+	if (err)
+		return err;
 	dp->skel = steer_bpf__open_opts(&opts);
 	if (!dp->skel) {
 		err = -errno;

@@ -11,7 +11,7 @@
 #    configuration, the agent keeps publishing state (a WAN set down shows
 #    down) and SIGTERM still stops it.
 #  - Pinned maps of another shape (type, key or value size): `stats`,
-#    `status` and `unload` name the map and do not read it (they read
+#    `status`, `load` and `unload` name the map and do not read it (they read
 #    4096-byte values into 80-byte structs before); `unload` still removes
 #    the pins.
 #
@@ -195,6 +195,7 @@ for m in steer_classes class_hits agent_policy mptcp_state mptcp_endp; do
 	lab_check "stats_ignores_foreign_$m" "stats with a foreign $m (which it does not read): status $RC" \
 		[ "$RC" -eq 0 ]
 done
+refused load_refuses_foreign_wan_table wan_table load -c "$CONF" --pidfile "$LAB_PIDFILE"
 run_cmd stats
 lab_check stats_after_swaps "stats after the maps were put back: status $RC: $(head -c 300 <<< "$OUT" | tr "\n" " ")" \
 	[ "$RC" -eq 0 ]
