@@ -694,12 +694,9 @@ int mptcp_probe(struct mptcp_support *out)
 /* ---- maps pinned under the pin dir ---------------------------------------- */
 
 /*
- * Open a pinned map of bpf/lib/maps.h; create and pin it (same definition, so
- * that the datapath's skeleton reuses it) when the datapath has not yet.
- */
-/*
- * A map of ours pinned under @pin_dir (checked: pinned.h), created and
- * pinned when missing and @create.
+ * Open a pinned map of bpf/lib/maps.h, checked (pinned.h); with @create, create
+ * and pin it (same definition, so that the datapath's skeleton reuses it) when
+ * the datapath has not yet.
  */
 static int pinned_map(const char *pin_dir, const char *name, __u32 max_entries, bool create)
 {
