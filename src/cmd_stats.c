@@ -211,6 +211,8 @@ int cmd_stats(const struct cli_opts *o)
 	int err, n;
 
 	err = datapath_open_pinned(&dp, o->pin_dir);
+	if (err == -EPROTO)
+		return EXIT_RUNTIME;	/* a pin that is not ours: said which */
 	if (err == -ENOENT) {
 		pr_err("nothing to show: no omr-steer pins in %s; is 'omr-steer load' running?",
 		       o->pin_dir);

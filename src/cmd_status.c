@@ -15,6 +15,7 @@
 #include <linux/mptcp.h>
 #include "mptcp.h"
 #include "output.h"
+#include "pinned.h"
 #include "rates.h"
 #include "schedule.h"
 #include "tc.h"
@@ -202,6 +203,8 @@ int cmd_status(const struct cli_opts *o)
 	int err, pid, n = 0;
 
 	err = datapath_open_pinned(&dp, o->pin_dir);
+	if (err == -EPROTO)
+		return EXIT_RUNTIME;	/* a pin that is not ours: said which */
 	if (err && err != -ENOENT) {
 		pr_err("cannot read the pins in %s: %s%s", o->pin_dir, strerror(-err),
 		       err == -EACCES || err == -EPERM ? " (reading them needs root)" : "");
@@ -266,5 +269,5 @@ int cmd_status(const struct cli_opts *o)
 	if (o->json)
 		printf("}\n");
 	datapath_close(&dp);
-	return EXIT_OK;
+	return pinned_map_refused() ? EXIT_RUNTIME : EXIT_OK;	/* a policy map not ours */
 }

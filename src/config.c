@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include "config.h"
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
@@ -877,15 +878,62 @@ static int report_unreadable(const char *path, int rc, struct steer_config *cfg,
 	return rc;
 }
 
+/* What a non-regular file is, for "FILE: not a regular file (a FIFO)". */
+static const char *file_kind(mode_t mode)
+{
+	if (S_ISDIR(mode))
+		return "a directory";
+	if (S_ISFIFO(mode))
+		return "a FIFO";
+	if (S_ISCHR(mode))
+		return "a character device";
+	if (S_ISBLK(mode))
+		return "a block device";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	return "not a file";
+}
+
+static int report_not_regular(const char *path, mode_t mode, struct steer_config *cfg,
+			      char *err, size_t errlen)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	snprintf(cfg->path, sizeof(cfg->path), "%s", path);
+	if (err && errlen)
+		snprintf(err, errlen, "%s: not a regular file (%s); the weight file must be one",
+			 path, file_kind(mode));
+	return S_ISDIR(mode) ? -EISDIR : -EINVAL;
+}
+
+/*
+ * Only a regular file is read: a FIFO would block the open (and the agent
+ * with it, on SIGHUP) until a writer comes, a device may never end.  The
+ * type is checked before opening (opening a device can have effects) and
+ * again on what was opened, which O_NONBLOCK keeps from blocking if the
+ * path was swapped in between.  A regular file is read to its end or to
+ * CONFIG_MAX_FILE_SIZE + 1 bytes, whichever comes first.
+ */
 int config_load(const char *path, struct steer_config *cfg, char *err, size_t errlen)
 {
+	struct stat st;
 	char *buf = NULL;
 	ssize_t len;
 	int fd, rc;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (stat(path, &st))
+		return report_unreadable(path, errno ? -errno : -EIO, cfg, err, errlen);
+	if (!S_ISREG(st.st_mode))
+		return report_not_regular(path, st.st_mode, cfg, err, errlen);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0)
 		return report_unreadable(path, errno ? -errno : -EIO, cfg, err, errlen);
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		rc = errno;
+		close(fd);
+		if (S_ISREG(st.st_mode))
+			return report_unreadable(path, rc ? -rc : -EIO, cfg, err, errlen);
+		return report_not_regular(path, st.st_mode, cfg, err, errlen);
+	}
 	len = read_all(fd, &buf, CONFIG_MAX_FILE_SIZE);
 	close(fd);
 	if (len < 0 || !buf)

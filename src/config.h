@@ -44,7 +44,9 @@ struct steer_config {
 
 /*
  * Parse the weight file at @path into @cfg.  Returns 0, or a negative errno
- * (-ENOENT, -EACCES, ... when it cannot be read, -EINVAL when it has errors).
+ * (-ENOENT, -EACCES, ... when it cannot be read, -EINVAL when it has errors;
+ * -EISDIR, or -EINVAL for a FIFO, device or socket: "FILE: not a regular
+ * file (a FIFO)" - only a regular file is read, so it never blocks).
  * On failure @err holds one line per problem, "FILE:LINE: message"
  * (or "FILE: message" for whole-file problems), and @cfg is unspecified.
  * Lines are separated by '\n' (none after the last); after

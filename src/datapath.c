@@ -13,6 +13,7 @@
 #include <bpf/libbpf.h>
 #include "datapath.h"
 #include "log.h"
+#include "pinned.h"
 #include "steering.h"
 #include "steer.skel.h"
 
@@ -77,6 +78,25 @@ static __u32 netns_inode(void)
 	return stat("/proc/self/ns/net", &st) ? 0 : (__u32)st.st_ino;
 }
 
+/* Pins of another shape, named (pinned.h) before libbpf refuses to reuse them. */
+static int check_pins(const char *pin_dir)
+{
+	const struct pinned_map_spec *specs;
+	size_t n;
+	int err = 0;
+
+	specs = pinned_map_specs(&n);
+	for (size_t i = 0; i < n; i++) {
+		int fd = pinned_map_open(pin_dir, specs[i].name);
+
+		if (fd >= 0)
+			close(fd);
+		else if (fd == -EPROTO)
+			err = fd;
+	}
+	return err;
+}
+
 int datapath_load(struct datapath *dp, const char *pin_dir, const struct steering_config *sc)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pin_dir);
@@ -85,6 +105,9 @@ int datapath_load(struct datapath *dp, const char *pin_dir, const struct steerin
 	datapath_init(dp, pin_dir);
 	if (dp->ncpus <= 0)
 		return dp->ncpus ? dp->ncpus : -EINVAL;
+	err = check_pins(pin_dir);
+	if (err)
+		return err;
 	dp->skel = steer_bpf__open_opts(&opts);
 	if (!dp->skel) {
 		err = -errno;
@@ -122,31 +145,25 @@ fail:
 	return err;
 }
 
-static int open_pin(const char *pin_dir, const char *name)
-{
-	char path[PATH_MAX];
-
-	snprintf(path, sizeof(path), "%s/%s", pin_dir, name);
-	return bpf_obj_get(path);
-}
-
 int datapath_open_pinned(struct datapath *dp, const char *pin_dir)
 {
+	int *fds[] = { &dp->wan_ifindex_fd, &dp->wan_counters_fd, &dp->wan_table_fd, &dp->meta_fd };
+	const char *names[] = { OMR_MAP_WAN_IFINDEX, OMR_MAP_WAN_COUNTERS, OMR_MAP_WAN_TABLE,
+				OMR_MAP_META };
+	int err = 0;
+
 	datapath_init(dp, pin_dir);
 	if (dp->ncpus <= 0)
 		return dp->ncpus ? dp->ncpus : -EINVAL;
-	dp->wan_ifindex_fd = open_pin(pin_dir, OMR_MAP_WAN_IFINDEX);
-	dp->wan_counters_fd = open_pin(pin_dir, OMR_MAP_WAN_COUNTERS);
-	dp->wan_table_fd = open_pin(pin_dir, OMR_MAP_WAN_TABLE);
-	dp->meta_fd = open_pin(pin_dir, OMR_MAP_META);
-	if (dp->wan_ifindex_fd < 0 || dp->wan_counters_fd < 0 ||
-	    dp->wan_table_fd < 0 || dp->meta_fd < 0) {
-		int err = -errno;
-
-		datapath_close(dp);
-		return err ? err : -ENOENT;
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+		*fds[i] = pinned_map_open(pin_dir, names[i]);
+		/* a map that is not ours outweighs one that is missing */
+		if (*fds[i] < 0 && (!err || *fds[i] == -EPROTO))
+			err = *fds[i];
 	}
-	return 0;
+	if (err)
+		datapath_close(dp);
+	return err;
 }
 
 void datapath_close(struct datapath *dp)
@@ -287,7 +304,5 @@ int datapath_write_policy(const struct datapath *dp, const struct omr_policy *p)
 
 int datapath_open_map(const struct datapath *dp, const char *name)
 {
-	int fd = open_pin(dp->pin_dir, name);
-
-	return fd < 0 ? -errno : fd;
+	return pinned_map_open(dp->pin_dir, name);
 }

@@ -123,8 +123,20 @@ static void open_probe(struct wan_live *w, const struct wan_entry *e, const stru
 	w->probe_ifindex = e->ifindex;
 }
 
+/* Does the probe of @wc differ from the one @w's health was built on? */
+static bool probe_changed(const struct wan_live *w, const struct wan_config *wc)
+{
+	bool has = wc && wc->has_probe;
+
+	if (has != w->cfg.has_probe)
+		return true;
+	return has && !probe_target_equal(&w->cfg.probe, &wc->probe);
+}
+
 void live_configure(struct live *l, const struct wan_set *ws, const struct steer_config *cfg)
 {
+	__u64 old_interval_ns = l->interval_ns;
+
 	l->interval_ns = (__u64)cfg->interval_ms * 1000000ULL;
 	l->ws = ws;
 	arm_sampler(l);
@@ -132,6 +144,8 @@ void live_configure(struct live *l, const struct wan_set *ws, const struct steer
 		const struct wan_entry *e = &ws->tbl[i];
 		struct wan_live *w = &l->wan[i];
 		const struct wan_config *wc;
+		bool fresh = false, link_up = (e->flags & OMR_WAN_F_PRESENT) &&
+					      (e->flags & OMR_WAN_F_UP);
 
 		if (!(e->flags & OMR_WAN_F_CONFIGURED)) {
 			if (w->name[0]) {
@@ -149,10 +163,27 @@ void live_configure(struct live *l, const struct wan_set *ws, const struct steer
 			memset(w, 0, sizeof(*w));
 			w->probe.fd = -1;
 			snprintf(w->name, sizeof(w->name), "%s", e->name);
+			fresh = true;
 		}
-		health_init(&w->health, NULL, wc && wc->has_probe);
-		health_link(&w->health, e->flags & OMR_WAN_F_UP, true);
-		open_probe(w, e, wc, l->interval_ns);
+		if (fresh || probe_changed(w, wc)) {
+			if (!fresh)
+				pr_info("wan %s: probe changed: its health and RTT start afresh", w->name);
+			health_init(&w->health, NULL, wc && wc->has_probe);
+			w->tcp_rtt_quiet = 0;
+			open_probe(w, e, wc, l->interval_ns);
+		} else if (l->interval_ns != old_interval_ns) {
+			open_probe(w, e, wc, l->interval_ns);	/* its timeout follows the interval */
+		}
+		if (!fresh && wc && (wc->min_bps != w->cfg.min_bps || wc->max_bps != w->cfg.max_bps)) {
+			pr_info("wan %s: min/max changed: its capacity estimate starts afresh", w->name);
+			capacity_forget(&l->cap, i);
+		}
+		/* the link may have changed with the slots (wans_apply_config) */
+		health_link(&w->health, link_up, true);
+		if (wc)
+			w->cfg = *wc;
+		else
+			memset(&w->cfg, 0, sizeof(w->cfg));
 	}
 }
 

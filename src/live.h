@@ -27,6 +27,7 @@
 
 struct wan_live {
 	char name[OMR_IFNAMSIZ];	/* the WAN this slot's state belongs to */
+	struct wan_config cfg;		/* its lines in the file the state follows */
 	struct health health;
 	struct probe probe;
 	bool probing;			/* the probe socket is open */
@@ -58,8 +59,18 @@ void live_init(struct live *l);
 void live_close(struct live *l);
 
 /*
- * Match the live state to the slots after a configuration was applied:
- * slots that got another WAN start afresh, probes follow the file.
+ * Match the live state to the slots after a configuration was applied
+ * (at start and on every reload).  A WAN whose interface stays keeps what
+ * was learnt about it: health, smoothed RTT, capacity estimate.  Only what
+ * changed starts afresh:
+ *  - a slot that got another WAN: everything;
+ *  - a WAN whose probe changed (added, removed, other target): its health
+ *    and RTT, as at start (up while its link is, until the new probe fails;
+ *    the RTT comes from the new source);
+ *  - a WAN whose `min` or `max` changed: its capacity estimate, which
+ *    starts again from the new hints, as for a new WAN.
+ * A changed interval reopens the probes (their timeout follows it) but
+ * keeps their verdicts.
  */
 void live_configure(struct live *l, const struct wan_set *ws, const struct steer_config *cfg);
 

@@ -30,6 +30,7 @@
 #include <bpf/libbpf.h>
 
 #include "mptcp.h"
+#include "pinned.h"
 #include "mptcp_sched.skel.h"
 
 #define SYSCTL_MPTCP		"/proc/sys/net/mptcp/"
@@ -693,21 +694,22 @@ int mptcp_probe(struct mptcp_support *out)
 /* ---- maps pinned under the pin dir ---------------------------------------- */
 
 /*
- * Open a pinned map of bpf/lib/maps.h; create and pin it (same definition, so
- * that the datapath's skeleton reuses it) when the datapath has not yet.
+ * Open a pinned map of bpf/lib/maps.h, checked (pinned.h); with @create, create
+ * and pin it (same definition, so that the datapath's skeleton reuses it) when
+ * the datapath has not yet.
  */
-static int pinned_map(const char *pin_dir, const char *name, enum bpf_map_type type,
-		      __u32 key_size, __u32 value_size, __u32 max_entries, bool create)
+static int pinned_map(const char *pin_dir, const char *name, __u32 max_entries, bool create)
 {
+	const struct pinned_map_spec *spec = pinned_map_spec(name);
 	char path[PATH_MAX];
 	int fd, err;
 
+	fd = pinned_map_open(pin_dir, name);
+	if (fd != -ENOENT || !create || !spec)
+		return fd;
 	if (snprintf(path, sizeof(path), "%s/%s", pin_dir, name) >= (int)sizeof(path))
 		return -ENAMETOOLONG;
-	fd = bpf_obj_get(path);
-	if (fd >= 0 || errno != ENOENT || !create)
-		return fd >= 0 ? fd : -errno;
-	fd = bpf_map_create(type, name, key_size, value_size, max_entries, NULL);
+	fd = bpf_map_create(spec->type, name, spec->key_size, spec->value_size, max_entries, NULL);
 	if (fd < 0)
 		return -errno;
 	if (bpf_obj_pin(fd, path)) {
@@ -720,20 +722,17 @@ static int pinned_map(const char *pin_dir, const char *name, enum bpf_map_type t
 
 static int state_map(const char *pin_dir, bool create)
 {
-	return pinned_map(pin_dir, OMR_MAP_MPTCP_STATE, BPF_MAP_TYPE_ARRAY, sizeof(__u32),
-			  sizeof(struct mptcp_state), 1, create);
+	return pinned_map(pin_dir, OMR_MAP_MPTCP_STATE, 1, create);
 }
 
 static int endp_map(const char *pin_dir, bool create)
 {
-	return pinned_map(pin_dir, OMR_MAP_MPTCP_ENDP, BPF_MAP_TYPE_HASH, sizeof(__u32),
-			  sizeof(struct mptcp_endp_saved), OMR_MAX_MPTCP_ENDPOINTS, create);
+	return pinned_map(pin_dir, OMR_MAP_MPTCP_ENDP, OMR_MAX_MPTCP_ENDPOINTS, create);
 }
 
 static int wan_addr_map(const char *pin_dir, bool create)
 {
-	return pinned_map(pin_dir, OMR_MAP_WAN_ADDR, BPF_MAP_TYPE_HASH, sizeof(struct wan_addr),
-			  sizeof(__u32), OMR_MAX_WAN_ADDRS, create);
+	return pinned_map(pin_dir, OMR_MAP_WAN_ADDR, OMR_MAX_WAN_ADDRS, create);
 }
 
 static void state_read(int fd, struct mptcp_state *st)

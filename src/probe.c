@@ -126,6 +126,17 @@ int probe_target_format(const struct probe_target *t, char *buf, size_t size)
 	return snprintf(buf, size, "%s", host);
 }
 
+bool probe_target_equal(const struct probe_target *a, const struct probe_target *b)
+{
+	char sa[INET6_ADDRSTRLEN + 16], sb[INET6_ADDRSTRLEN + 16];
+
+	if (a->kind != b->kind || a->addr.ss_family != b->addr.ss_family)
+		return false;
+	probe_target_format(a, sa, sizeof(sa));
+	probe_target_format(b, sb, sizeof(sb));
+	return !strcmp(sa, sb);
+}
+
 static int family(const struct probe *p)
 {
 	return p->target.addr.ss_family;

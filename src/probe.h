@@ -77,6 +77,9 @@ int probe_parse_target(const char *text, struct probe_target *t, char *err, size
 /* The target as probe_parse_target() reads it back. */
 int probe_target_format(const struct probe_target *t, char *buf, size_t size);
 
+/* Same method, address and port. */
+bool probe_target_equal(const struct probe_target *a, const struct probe_target *b);
+
 /*
  * Prepare @p to probe @target out of @ifname, from @src (NULL: the kernel
  * picks) with @timeout_ns per probe (0: PROBE_DEFAULT_TIMEOUT_NS), flags

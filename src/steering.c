@@ -17,6 +17,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "log.h"
+#include "pinned.h"
 #include "steering.h"
 #include "words.h"
 #include "steer.skel.h"
@@ -588,12 +589,16 @@ static void loosen_rp_filter(struct steering *st, const char *ifname)
 
 /* ---- maps ---------------------------------------------------------------------- */
 
+/* A pinned map, checked (pinned.h): an fd, or -1 with errno set. */
 static int open_pin(const char *pin_dir, const char *name)
 {
-	char path[PATH_MAX];
+	int fd = pinned_map_open(pin_dir, name);
 
-	snprintf(path, sizeof(path), "%s/%s", pin_dir, name);
-	return bpf_obj_get(path);
+	if (fd < 0) {
+		errno = -fd;
+		return -1;
+	}
+	return fd;
 }
 
 int steering_open(struct steering *st, const char *pin_dir)

@@ -4,7 +4,10 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <time.h>
+#include <signal.h>
 #include <unistd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include "config.h"
 #include "test.h"
 
@@ -505,8 +508,68 @@ TEST(config_missing_file)
 	ASSERT_EQ(config_load(path, &cfg, err, sizeof(err)), -ENOENT, "rc");
 	ASSERT_STREQ(err, "/nonexistent-omr-steer/omr-steer.conf: cannot read: No such file or directory",
 		     "message");
-	ASSERT_EQ(config_load("/tmp", &cfg, err, sizeof(err)), -EISDIR, "directory");
-	ASSERT_STREQ(err, "/tmp: cannot read: Is a directory", "message");
+}
+
+/*
+ * config_load() of @path in a child, which must be done within 10 s
+ * (a FIFO blocked open() forever).  Returns its config_load() result
+ * (negated into the exit status), or 1 when it had to be killed.
+ */
+static int load_in_child(const char *path, char *msg, size_t msglen)
+{
+	int pipefd[2], status = 0;
+	ssize_t n = 0;
+	pid_t pid;
+
+	msg[0] = '\0';
+	if (pipe(pipefd))
+		return 2;
+	pid = fork();
+	if (pid == 0) {
+		int rc = config_load(path, &cfg, err, sizeof(err));
+
+		if (write(pipefd[1], err, strlen(err)) < 0)
+			_exit(255);
+		_exit(-rc & 0xff);
+	}
+	close(pipefd[1]);
+	for (int i = 0; i < 100 && waitpid(pid, &status, WNOHANG) == 0; i++)
+		usleep(100000);
+	if (waitpid(pid, &status, WNOHANG) == 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		close(pipefd[0]);
+		return 1;
+	}
+	n = read(pipefd[0], msg, msglen - 1);
+	msg[n > 0 ? n : 0] = '\0';
+	close(pipefd[0]);
+	return WIFEXITED(status) ? -WEXITSTATUS(status) : 1;
+}
+
+/* A FIFO, a directory, a device: refused at once, never opened for reading. */
+TEST(config_not_regular_file)
+{
+	char dir[] = "/tmp/omr-test-fifo-XXXXXX", fifo[64], msg[512];
+
+	if (!ASSERT_TRUE(mkdtemp(dir), "temp dir"))
+		return;
+	snprintf(fifo, sizeof(fifo), "%s/weights", dir);
+	if (ASSERT_EQ(mkfifo(fifo, 0600), 0, "mkfifo")) {
+		int rc = load_in_child(fifo, msg, sizeof(msg));
+
+		ASSERT_NEQ(rc, 1, "config_load of a FIFO returns (no writer ever comes)");
+		ASSERT_EQ(rc, -EINVAL, "FIFO");
+		ASSERT_CONTAINS(msg, ": not a regular file (a FIFO)", "message");
+		ASSERT_TRUE(!strncmp(msg, fifo, strlen(fifo)), "message names the file");
+	}
+	ASSERT_EQ(load_in_child("/dev/zero", msg, sizeof(msg)), -EINVAL, "character device");
+	ASSERT_STREQ(msg, "/dev/zero: not a regular file (a character device); the weight file "
+		     "must be one", "message");
+	ASSERT_EQ(config_load(dir, &cfg, err, sizeof(err)), -EISDIR, "directory");
+	ASSERT_CONTAINS(err, ": not a regular file (a directory)", "message");
+	unlink(fifo);
+	rmdir(dir);
 }
 
 TEST(config_rate)
