@@ -200,14 +200,19 @@ run_cmd stats
 lab_check stats_after_swaps "stats after the maps were put back: status $RC: $(head -c 300 <<< "$OUT" | tr "\n" " ")" \
 	[ "$RC" -eq 0 ]
 
-# unload with a foreign wan_table: no crash, pins removed
+# unload with a foreign wan_table: no crash, it names the map, removes
+# omr-steer's pins by name (that wan_table too) and leaves what is not its own
+# (the saved original under another name), and with it the directory
 mv "$LAB_PIN_DIR/wan_table" "$LAB_PIN_DIR/wan_table_saved"
 bpftool map create "$LAB_PIN_DIR/wan_table" type array key 4 value 4096 entries 64 name bad &&
 	bpftool map update pinned "$LAB_PIN_DIR/wan_table" key 0 0 0 0 value $ff
 run_cmd unload
 lab_log "unload with a foreign wan_table: status $RC: $OUT"
-unloaded() { [ "$RC" -eq 0 ] && [ ! -e "$LAB_PIN_DIR" ] && grep -q "$LAB_PIN_DIR/wan_table: " <<< "$OUT"; }
-lab_check unload_foreign_wan_table "unload: status $RC, pin dir $( [ -e "$LAB_PIN_DIR" ] && echo still there || echo gone): $(head -c 300 <<< "$OUT" | tr "\n" " ")" \
+left=$(ls "$LAB_PIN_DIR" 2>/dev/null | tr '\n' ' ')
+unloaded() { [ "$RC" -eq 0 ] && [ "$left" = "wan_table_saved " ] && grep -q "$LAB_PIN_DIR/wan_table: " <<< "$OUT"; }
+lab_check unload_foreign_wan_table "unload: status $RC, left in the pin dir: '$left': $(head -c 300 <<< "$OUT" | tr "\n" " ")" \
 	unloaded
+rm -f "$LAB_PIN_DIR/wan_table_saved"
+rmdir "$LAB_PIN_DIR" 2>/dev/null
 
 lab_finish
