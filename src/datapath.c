@@ -271,6 +271,7 @@ int datapath_read_totals(const struct datapath *dp, __u32 wan_idx, struct wan_to
 		t->flows_steered += percpu[cpu].flows_steered;
 		t->steer_errors += percpu[cpu].steer_errors;
 		t->steer_drops += percpu[cpu].steer_drops;
+		t->table_full += percpu[cpu].table_full;
 	}
 	return 0;
 }

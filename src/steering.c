@@ -609,8 +609,10 @@ int steering_open(struct steering *st, const char *pin_dir)
 		{ &st->sysctl_fd, OMR_MAP_STEER_SYSCTL },
 		{ &st->classes_fd, OMR_MAP_STEER_CLASSES },
 		{ &st->class_hits_fd, OMR_MAP_CLASS_HITS },
+		{ &st->counters_fd, OMR_MAP_WAN_COUNTERS },
 	};
-	__u32 key = 0;
+	struct bpf_map_info info = {};
+	__u32 key = 0, len = sizeof(info);
 
 	memset(st, 0, sizeof(*st));
 	for (size_t i = 0; i < ARRAY_SIZE(maps); i++)
@@ -631,6 +633,9 @@ int steering_open(struct steering *st, const char *pin_dir)
 	for (__u32 i = 0; i < OMR_MAX_WANS; i++)
 		bpf_map_lookup_elem(st->wan_fd, &i, &st->wans[i]);
 	bpf_map_lookup_elem(st->classes_fd, &key, &st->classes);
+	if (!bpf_obj_get_info_by_fd(st->flows_fd, &info, &len))
+		st->flows_max = info.max_entries;
+	st->table_full = steering_table_full(st);
 	st->interval_ms = 1000;
 	return 0;
 }
@@ -639,7 +644,7 @@ void steering_close(struct steering *st)
 {
 	int *fds[] = { &st->flows_fd, &st->cfg_fd, &st->wan_fd, &st->load_fd, &st->rules_fd,
 		       &st->inbound_fd, &st->ifcache_fd, &st->sysctl_fd, &st->classes_fd,
-		       &st->class_hits_fd };
+		       &st->class_hits_fd, &st->counters_fd };
 
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++) {
 		if (*fds[i] >= 0)
@@ -648,6 +653,9 @@ void steering_close(struct steering *st)
 	}
 	free(st->rules);
 	free(st->rule_vals);
+	free(st->recs);
+	st->recs = NULL;
+	st->recs_cap = 0;
 	st->rules = NULL;
 	st->rule_vals = NULL;
 	st->n_rules = 0;
@@ -912,33 +920,39 @@ static int cmp_key(const void *a, const void *b)
 }
 
 /*
- * Every entry of @fd into a sorted array (caller frees).  Batch lookups walk
- * the buckets in order, so entries the datapath adds or the LRU drops
- * meanwhile do not restart the walk (bpf_map_get_next_key() would).
+ * Every entry of @fd into a sorted array: *@out, of *@cap records, grown as
+ * needed and kept by the caller for the next scan (so the agent's memory
+ * stays what the fullest table needed, however many flows come and go).
+ * Batch lookups walk the buckets in order, so entries the datapath adds or
+ * the agent removes meanwhile do not restart the walk
+ * (bpf_map_get_next_key() would).
  */
-static int read_table(int fd, struct flow_rec **out, size_t *count)
+static int read_table(int fd, struct flow_rec **out, size_t *cap_io, size_t *count)
 {
 	enum { CHUNK = 1024 };
 	static struct flow_key keys[CHUNK];
 	static struct flow_entry vals[CHUNK];
-	size_t cap = 4096, n = 0;
-	struct flow_rec *recs = malloc(cap * sizeof(*recs));
+	size_t cap = *cap_io, n = 0;
+	struct flow_rec *recs = *out;
 	__u32 batch = 0;
 	bool first = true, more = true;
 
-	if (!recs)
-		return -ENOMEM;
+	if (!recs) {
+		cap = 4096;
+		recs = malloc(cap * sizeof(*recs));
+		if (!recs)
+			return -ENOMEM;
+		*out = recs;
+		*cap_io = cap;
+	}
 	while (more) {
 		LIBBPF_OPTS(bpf_map_batch_opts, opts);
 		__u32 got = CHUNK;
 		int err = bpf_map_lookup_batch(fd, first ? NULL : &batch, &batch, keys, vals,
 					       &got, &opts);
 
-		if (err && errno != ENOENT) {
-			err = -errno;
-			free(recs);
-			return err;
-		}
+		if (err && errno != ENOENT)
+			return -errno;
 		more = !err;
 		first = false;
 		if (n + got > cap) {
@@ -947,11 +961,11 @@ static int read_table(int fd, struct flow_rec **out, size_t *count)
 			while (n + got > cap)
 				cap *= 2;
 			grown = realloc(recs, cap * sizeof(*recs));
-			if (!grown) {
-				free(recs);
+			if (!grown)
 				return -ENOMEM;
-			}
 			recs = grown;
+			*out = recs;
+			*cap_io = cap;
 		}
 		for (__u32 i = 0; i < got; i++) {
 			recs[n].key = keys[i];
@@ -959,7 +973,6 @@ static int read_table(int fd, struct flow_rec **out, size_t *count)
 		}
 	}
 	qsort(recs, n, sizeof(*recs), cmp_key);
-	*out = recs;
 	*count = n;
 	return 0;
 }
@@ -974,10 +987,13 @@ static __u32 age_s(__u32 epoch_now, __u32 seen, __u32 interval_ms)
 	return (__u64)(epoch_now - seen) * interval_ms / 1000;
 }
 
-static __u32 timeout_s(const struct flow_key *k, const struct flow_entry *v)
+/* @seen: the flow's last packet, either way (epochs), @interval_ms an epoch. */
+static __u32 timeout_s(const struct flow_key *k, const struct flow_entry *v, __u32 seen,
+		       __u32 interval_ms)
 {
 	if (k->proto != IPPROTO_TCP)
-		return STEERING_UDP_IDLE_S;
+		return age_s(seen, v->created_epoch, interval_ms) <= STEERING_UDP_SHORT_S ?
+		       STEERING_UDP_SHORT_IDLE_S : STEERING_UDP_IDLE_S;
 	return (v->flags & FLOW_F_CLOSING) ? STEERING_TCP_CLOSING_S : STEERING_TCP_IDLE_S;
 }
 
@@ -1000,18 +1016,21 @@ static struct flow_key partner_key(const struct flow_rec *r)
  */
 static int scan_flows(int flows_fd, __u32 epoch, __u32 interval_ms, bool dry,
 		      __u64 flows[OMR_MAX_WANS], __u64 *busy,
-		      __u64 *expired, __u64 *orphans)
+		      __u64 *expired, __u64 *orphans, struct flow_rec **buf, size_t *cap,
+		      size_t *entries)
 {
 	struct flow_rec *recs;
-	size_t n;
-	int err = read_table(flows_fd, &recs, &n);
+	size_t n = 0;
+	int err = read_table(flows_fd, buf, cap, &n);
 
 	memset(flows, 0, sizeof(__u64) * OMR_MAX_WANS);
 	if (busy)
 		memset(busy, 0, sizeof(__u64) * OMR_MAX_WANS);
 	*expired = *orphans = 0;
+	*entries = n;
 	if (err)
 		return err;
+	recs = *buf;
 	for (size_t i = 0; i < n; i++) {
 		struct flow_rec *r = &recs[i], *partner = NULL;
 		__u32 seen = r->val.seen_epoch;
@@ -1036,7 +1055,7 @@ static int scan_flows(int flows_fd, __u32 epoch, __u32 interval_ms, bool dry,
 		/* replies count as activity of a translated flow */
 		if (partner && (__s32)(partner->val.seen_epoch - seen) > 0)
 			seen = partner->val.seen_epoch;
-		if (age_s(epoch, seen, interval_ms) > timeout_s(&r->key, &r->val) ||
+		if (age_s(epoch, seen, interval_ms) > timeout_s(&r->key, &r->val, seen, interval_ms) ||
 		    ((r->val.flags & FLOW_F_CLOSING) && partner &&
 		     (partner->val.flags & FLOW_F_CLOSING) &&
 		     age_s(epoch, seen, interval_ms) > STEERING_TCP_CLOSING_S)) {
@@ -1054,7 +1073,6 @@ static int scan_flows(int flows_fd, __u32 epoch, __u32 interval_ms, bool dry,
 				busy[r->val.wan_idx]++;
 		}
 	}
-	free(recs);
 	return 0;
 }
 
@@ -1062,24 +1080,60 @@ int steering_count_flows(int flows_fd, __u32 epoch_now, __u32 interval_ms,
 			 __u64 flows[OMR_MAX_WANS])
 {
 	__u64 expired, orphans;
+	struct flow_rec *buf = NULL;
+	size_t cap = 0, entries;
+	int err = scan_flows(flows_fd, epoch_now, interval_ms ? interval_ms : 1000, true, flows,
+			     NULL, &expired, &orphans, &buf, &cap, &entries);
 
-	return scan_flows(flows_fd, epoch_now, interval_ms ? interval_ms : 1000, true, flows,
-			  NULL, &expired, &orphans);
+	free(buf);
+	return err;
 }
 
-/* UDP flows from outside that were never answered. */
+/* UDP flows from outside that were never answered (answered ones are in steer_flows). */
 static void scan_inbound(struct steering *st)
 {
-	struct flow_rec *recs;
 	size_t n;
 
-	if (read_table(st->inbound_fd, &recs, &n))
+	if (read_table(st->inbound_fd, &st->recs, &st->recs_cap, &n))
 		return;
 	for (size_t i = 0; i < n; i++)
-		if (age_s(st->cfg.epoch, recs[i].val.seen_epoch, st->interval_ms) >
-		    STEERING_UDP_IDLE_S)
-			bpf_map_delete_elem(st->inbound_fd, &recs[i].key);
-	free(recs);
+		if (age_s(st->cfg.epoch, st->recs[i].val.seen_epoch, st->interval_ms) >
+		    STEERING_UDP_SHORT_IDLE_S)
+			bpf_map_delete_elem(st->inbound_fd, &st->recs[i].key);
+}
+
+__u64 steering_table_full(const struct steering *st)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	struct wan_counters percpu[ncpus > 0 ? ncpus : 1];
+	__u64 sum = 0;
+
+	if (ncpus <= 0 || st->counters_fd < 0)
+		return 0;
+	for (__u32 i = 0; i < OMR_MAX_WANS; i++) {
+		if (bpf_map_lookup_elem(st->counters_fd, &i, percpu))
+			continue;
+		for (int c = 0; c < ncpus; c++)
+			sum += percpu[c].table_full;
+	}
+	return sum;
+}
+
+/*
+ * Once per interval: new flows that found the flow table (or steer_inbound)
+ * full since the last scan, said once, with what to do about it.
+ */
+static void log_table_full(struct steering *st, size_t entries)
+{
+	__u64 now = steering_table_full(st);
+
+	if (now > st->table_full)
+		pr_warn("steering: flow table full (%zu of %u entries): %llu packets of new "
+			"flows left untranslated by their routed WAN in the last %u ms; "
+			"translated flows keep their WAN - raise 'flows' in the weight file "
+			"if this lasts", entries, st->flows_max,
+			(unsigned long long)(now - st->table_full), st->interval_ms);
+	st->table_full = now;
 }
 
 /* ---- application classes ---------------------------------------------------------- */
@@ -1157,6 +1211,7 @@ int steering_sync(struct steering *st, struct wan_entry *tbl)
 	struct steer_cfg c = st->cfg;
 	struct steer_load load = {};
 	__u64 now = now_ns();
+	size_t entries = 0;
 	__u32 key = 0;
 	bool scan;
 
@@ -1201,11 +1256,13 @@ int steering_sync(struct steering *st, struct wan_entry *tbl)
 		c.epoch++;
 		bpf_map_lookup_elem(st->load_fd, &key, &load);
 		if (!scan_flows(st->flows_fd, c.epoch, st->interval_ms, false, st->flows,
-				st->busy, &st->expired, &st->orphans)) {
+				st->busy, &st->expired, &st->orphans, &st->recs, &st->recs_cap,
+				&entries)) {
 			for (int i = 0; i < OMR_MAX_WANS; i++)
 				c.load_base[i] = (__s64)st->busy[i] - (__s64)load.assigned[i];
 		}
 		scan_inbound(st);
+		log_table_full(st, entries);
 	}
 	for (int i = 0; i < OMR_MAX_WANS; i++)
 		if (tbl[i].flags & OMR_WAN_F_CONFIGURED)
