@@ -120,7 +120,6 @@ int steering_check(const struct steering_config *sc,
 __u32 steering_flows_max(const struct steering_config *sc);
 
 struct steer_bpf;
-struct flow_rec;
 
 /*
  * Before the skeleton is loaded: size the flow tables from @sc.  When
@@ -135,8 +134,6 @@ struct steering {
 	int flows_fd, cfg_fd, wan_fd, load_fd, rules_fd, inbound_fd, ifcache_fd, sysctl_fd;
 	int classes_fd, class_hits_fd, counters_fd;
 	__u32 flows_max;			/* steer_flows' size */
-	struct flow_rec *recs;			/* the last scan's copy of a table, reused */
-	size_t recs_cap;
 	__u64 table_full;			/* sum of wan_counters.table_full at the last scan */
 	struct steer_classes classes;		/* as last written */
 	struct steer_cfg cfg;			/* as last written */

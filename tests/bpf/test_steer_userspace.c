@@ -178,7 +178,7 @@ TEST(steering_flow_aging_and_counts)
 	struct steering st;
 	struct steer_bpf *skel = load_unpinned(&st);
 	struct flow_key udp_old, udp_new, tcp_idle, tcp_open, tcp_closed, nat, nat_x, orphan_old,
-			orphan_new, nat_quiet, nat_quiet_x;
+			orphan_new, nat_quiet, nat_quiet_x, dns_old, dns_new, rst, rst_x;
 	int fd;
 
 	if (!skel)
@@ -204,11 +204,22 @@ TEST(steering_flow_aging_and_counts)
 	put(fd, nat_quiet, 1, FLOW_F_NAT, now - 500, now - 600, wan2, 2006);
 	nat_quiet_x = mkkey(IPPROTO_UDP, wan2, 2006, FLOW_KIND_XLAT);
 	put(fd, nat_quiet_x, 1, FLOW_F_NAT, now - 400, now - 600, lan, 1006);
-	/* reply entries without their flow: old ones go, a brand new one stays */
+	/* reply entries without their flow: quiet ones go, a brand new one stays */
 	orphan_old = mkkey(IPPROTO_TCP, wan2, 1007, FLOW_KIND_XLAT);
-	put(fd, orphan_old, 1, FLOW_F_NAT, now - 3, now - 3, lan, 1007);
+	put(fd, orphan_old, 1, FLOW_F_NAT, now - 31, now - 40, lan, 1007);
 	orphan_new = mkkey(IPPROTO_TCP, wan2, 1008, FLOW_KIND_XLAT);
 	put(fd, orphan_new, 1, FLOW_F_NAT, now, now, lan, 1008);
+
+	/* single UDP exchanges (DNS): 30 s idle */
+	dns_old = mkkey(IPPROTO_UDP, lan, 1009, FLOW_KIND_ORIG);
+	put(fd, dns_old, 0, 0, now - 31, now - 32, lan, 1009);
+	dns_new = mkkey(IPPROTO_UDP, lan, 1010, FLOW_KIND_ORIG);
+	put(fd, dns_new, 0, 0, now - 29, now - 29, lan, 1010);
+	/* a translated connection the server reset: the RST came in on its reply entry */
+	rst = mkkey(IPPROTO_TCP, lan, 1011, FLOW_KIND_ORIG);
+	put(fd, rst, 1, FLOW_F_NAT, now - 40, now - 100, wan2, 1011);
+	rst_x = mkkey(IPPROTO_TCP, wan2, 1011, FLOW_KIND_XLAT);
+	put(fd, rst_x, 1, FLOW_F_NAT | FLOW_F_CLOSING, now - 35, now - 100, lan, 1011);
 
 	ASSERT_EQ(steering_count_flows(fd, now, 1000, flows), 0, "dry count");
 	ASSERT_TRUE(present(fd, udp_old), "a dry count removes nothing");
@@ -217,7 +228,8 @@ TEST(steering_flow_aging_and_counts)
 	st.cfg.epoch = now - 1;
 	ASSERT_EQ(steering_sync(&st, tbl), 0, "sync");
 	ASSERT_EQ(st.cfg.epoch, now, "a new epoch per interval");
-	ASSERT_EQ(st.expired, 4, "expired: idle UDP, idle TCP, closed TCP, quiet translated");
+	ASSERT_EQ(st.expired, 6, "expired: idle UDP, idle TCP, closed TCP, quiet translated, "
+		  "old DNS exchange, reset translated TCP");
 	ASSERT_EQ(st.orphans, 1, "old reply entry without its flow");
 	memcpy(flows, st.flows, sizeof(flows));
 	ASSERT_FALSE(present(fd, udp_old), "UDP idle > 300 s removed");
@@ -231,7 +243,11 @@ TEST(steering_flow_aging_and_counts)
 	ASSERT_FALSE(present(fd, nat_quiet_x), "with its reply entry");
 	ASSERT_FALSE(present(fd, orphan_old), "orphan reply entry removed");
 	ASSERT_TRUE(present(fd, orphan_new), "brand new reply entry kept (its flow is coming)");
-	ASSERT_EQ(flows[0], 1, "wan 0 flows");
+	ASSERT_FALSE(present(fd, dns_old), "UDP exchange idle > 30 s removed");
+	ASSERT_TRUE(present(fd, dns_new), "UDP exchange idle < 30 s kept");
+	ASSERT_FALSE(present(fd, rst), "translated TCP 35 s after the server's RST removed");
+	ASSERT_FALSE(present(fd, rst_x), "with its reply entry");
+	ASSERT_EQ(flows[0], 2, "wan 0 flows");
 	ASSERT_EQ(flows[1], 2, "wan 1 flows");
 	/* the load new flows are weighed against: only flows busy in the last 5 s */
 	ASSERT_EQ(st.busy[0], 0, "wan 0: its TCP flow is quiet");
