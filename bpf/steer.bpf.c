@@ -48,6 +48,7 @@
 #define STEER_ERROR	2
 #define STEER_DROP	3
 #define STEER_FULL	4
+#define STEER_INBOUND_FULL 5
 
 /*
  * The WAN of device @ifindex and its steer_wan flags: the array cache
@@ -89,8 +90,10 @@ static __always_inline void count_steer(__u32 wan_idx, int what)
 		c->steer_errors++;
 	else if (what == STEER_DROP)
 		c->steer_drops++;
-	else
+	else if (what == STEER_FULL)
 		c->table_full++;
+	else
+		c->inbound_full++;
 }
 
 /*
@@ -489,9 +492,13 @@ static __always_inline int steer_ingress(struct __sk_buff *skb, const struct ste
 			.created_epoch = now,
 		};
 
-		/* full: its answers take the weighted choice like a flow of ours */
+		/*
+		 * Full: its answers take the weighted choice like a flow of ours.
+		 * (The replies of a flow of ours that found no room in steer_flows
+		 * come here too: recorded, they keep that flow on this WAN.)
+		 */
 		if (bpf_map_update_elem(&steer_inbound, &key, &in, BPF_NOEXIST) == -FLOW_E2BIG)
-			count_steer(wan, STEER_FULL);
+			count_steer(wan, STEER_INBOUND_FULL);
 	}
 	return TC_ACT_UNSPEC;
 }

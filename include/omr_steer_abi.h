@@ -47,7 +47,9 @@ struct wan_counters {
 	__u64 steer_errors;		/* packets left unsteered: a table update or helper failed */
 	__u64 steer_drops;		/* packets dropped: a rewrite failed half-way */
 	__u64 table_full;		/* packets of new flows left untranslated on this, their
-					 * routed WAN: the flow table (or steer_inbound) was full */
+					 * routed WAN: the flow table was full */
+	__u64 inbound_full;		/* UDP packets from outside not recorded as a new
+					 * inbound flow: steer_inbound was full */
 };
 
 /* wan_entry.flags */

@@ -89,7 +89,7 @@ static void print_json(const struct stats_row *rows, int n, __u64 total)
 		       "\"effective_weight\": %u, \"state\": \"%s\", \"share\": %.4f, "
 		       "\"flows\": %llu, \"flows_assigned\": %llu, \"steered\": %llu, "
 		       "\"steer_errors\": %llu, \"steer_drops\": %llu, "
-		       "\"capacity_bps\": %llu, \"rtt_us\": %u, \"table_full\": %llu}",
+		       "\"capacity_bps\": %llu, \"rtt_us\": %u, \"table_full\": %llu, \"inbound_full\": %llu}",
 		       (unsigned long long)r->t.tx_bytes, (unsigned long long)r->t.rx_bytes,
 		       (unsigned long long)r->t.tx_packets, (unsigned long long)r->t.rx_packets,
 		       (unsigned long long)r->tx_bps, (unsigned long long)r->rx_bps,
@@ -97,7 +97,8 @@ static void print_json(const struct stats_row *rows, int n, __u64 total)
 		       (unsigned long long)r->e.flows, (unsigned long long)r->t.flows_assigned,
 		       (unsigned long long)r->t.flows_steered, (unsigned long long)r->t.steer_errors,
 		       (unsigned long long)r->t.steer_drops, (unsigned long long)r->e.capacity_bps,
-		       r->e.rtt_us, (unsigned long long)r->t.table_full);
+		       r->e.rtt_us, (unsigned long long)r->t.table_full,
+		       (unsigned long long)r->t.inbound_full);
 	}
 	printf("]}\n");
 }

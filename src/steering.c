@@ -635,7 +635,7 @@ int steering_open(struct steering *st, const char *pin_dir)
 	bpf_map_lookup_elem(st->classes_fd, &key, &st->classes);
 	if (!bpf_obj_get_info_by_fd(st->flows_fd, &info, &len))
 		st->flows_max = info.max_entries;
-	st->table_full = steering_table_full(st);
+	st->table_full = steering_table_full(st, &st->inbound_full);
 	st->interval_ms = 1000;
 	return 0;
 }
@@ -1102,20 +1102,24 @@ static void scan_inbound(struct steering *st)
 	walk_table(st->inbound_fd, scan_inbound_entry, st);
 }
 
-__u64 steering_table_full(const struct steering *st)
+__u64 steering_table_full(const struct steering *st, __u64 *inbound)
 {
 	int ncpus = libbpf_num_possible_cpus();
 	struct wan_counters percpu[ncpus > 0 ? ncpus : 1];
-	__u64 sum = 0;
+	__u64 sum = 0, in = 0;
 
-	if (ncpus <= 0 || st->counters_fd < 0)
-		return 0;
-	for (__u32 i = 0; i < OMR_MAX_WANS; i++) {
-		if (bpf_map_lookup_elem(st->counters_fd, &i, percpu))
-			continue;
-		for (int c = 0; c < ncpus; c++)
-			sum += percpu[c].table_full;
+	if (ncpus > 0 && st->counters_fd >= 0) {
+		for (__u32 i = 0; i < OMR_MAX_WANS; i++) {
+			if (bpf_map_lookup_elem(st->counters_fd, &i, percpu))
+				continue;
+			for (int c = 0; c < ncpus; c++) {
+				sum += percpu[c].table_full;
+				in += percpu[c].inbound_full;
+			}
+		}
 	}
+	if (inbound)
+		*inbound = in;
 	return sum;
 }
 
@@ -1125,7 +1129,7 @@ __u64 steering_table_full(const struct steering *st)
  */
 static void log_table_full(struct steering *st, size_t entries)
 {
-	__u64 now = steering_table_full(st);
+	__u64 in, now = steering_table_full(st, &in);
 
 	if (now > st->table_full)
 		pr_warn("steering: flow table full (%zu of %u entries): %llu packets of new "
@@ -1133,7 +1137,13 @@ static void log_table_full(struct steering *st, size_t entries)
 			"translated flows keep their WAN - raise 'flows' in the weight file "
 			"if this lasts", entries, st->flows_max,
 			(unsigned long long)(now - st->table_full), st->interval_ms);
+	if (in > st->inbound_full)
+		pr_warn("steering: %s full: %llu UDP packets from outside not recorded as new "
+			"inbound flows in the last %u ms (their answers take the weighted "
+			"choice); it is a quarter of 'flows'", OMR_MAP_STEER_INBOUND,
+			(unsigned long long)(in - st->inbound_full), st->interval_ms);
 	st->table_full = now;
+	st->inbound_full = in;
 }
 
 /* ---- application classes ---------------------------------------------------------- */

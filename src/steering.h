@@ -134,7 +134,7 @@ struct steering {
 	int flows_fd, cfg_fd, wan_fd, load_fd, rules_fd, inbound_fd, ifcache_fd, sysctl_fd;
 	int classes_fd, class_hits_fd, counters_fd;
 	__u32 flows_max;			/* steer_flows' size */
-	__u64 table_full;			/* sum of wan_counters.table_full at the last scan */
+	__u64 table_full, inbound_full;		/* wan_counters sums at the last scan */
 	struct steer_classes classes;		/* as last written */
 	struct steer_cfg cfg;			/* as last written */
 	struct steer_wan wans[OMR_MAX_WANS];	/* as last written */
@@ -178,8 +178,11 @@ int steering_unload(const char *pin_dir);
 /* The same on open maps (steer_cfg, steer_sysctl). */
 int steering_restore(int cfg_fd, int sysctl_fd);
 
-/* wan_counters.table_full summed over WANs and CPUs: new flows that found no room. */
-__u64 steering_table_full(const struct steering *st);
+/*
+ * wan_counters.table_full (and inbound_full into @inbound, may be NULL)
+ * summed over WANs and CPUs: new flows that found no room.
+ */
+__u64 steering_table_full(const struct steering *st, __u64 *inbound);
 
 /* Active flows per WAN in the flow table at @flows_fd (for stats without an agent). */
 int steering_count_flows(int flows_fd, __u32 epoch_now, __u32 interval_ms,

@@ -1556,7 +1556,8 @@ TEST(steer_inbound_full_counted)
 	}
 	held = count_entries(l.inbound);
 	ASSERT_EQ(held, (int)size, "steer_inbound full");
-	ASSERT_EQ(STEER_COUNTER(&l, 0, table_full), 10, "the 10 beyond counted");
+	ASSERT_EQ(STEER_COUNTER(&l, 0, inbound_full), 10, "the 10 beyond counted");
+	ASSERT_EQ(STEER_COUNTER(&l, 0, table_full), 0, "not as new flows of ours");
 	lab_down(&l);
 }
 

@@ -65,7 +65,7 @@ rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$OMR_PID/status" 2>/dev/null; }
 
 # phase NAME FLOWS TIMEOUT [weight-file lines...]
 phase() {
-	local name=$1 flows=$2 tmo=$3 t0 res long before after full errs rss0 rss1 on1 on2 steered
+	local name=$1 flows=$2 tmo=$3 t0 res long before after full infull errs rss0 rss1 on1 on2 steered
 	shift 3
 	lab_conf "$CONF" "interval 1" "wan wan1 weight 0" "wan wan2 weight 1" "$@"
 	omr_load "$CONF" || { lab_fail "${name}_setup" "the agent did not start"; return; }
@@ -92,10 +92,10 @@ phase() {
 	lab_all_ok "${name}_new_flows_answered" "$res" "$flows"
 	on1=$(( $(lab_peer udp_packets_in "$W1_4" "$after") - $(lab_peer udp_packets_in "$W1_4" "$before") ))
 	on2=$(( $(lab_peer udp_packets_in "$W2_4" "$after") - $(lab_peer udp_packets_in "$W2_4" "$before") ))
-	full=$(sum_stats table_full)
+	full=$(sum_stats table_full) infull=$(sum_stats inbound_full)
 	errs=$(( $(sum_stats steer_errors) + $(sum_stats steer_drops) ))
 	lab_log "$name: datagrams by wan1 $on1 (untranslated), by wan2 $on2 (translated);" \
-		"stats: table_full $full, steer errors+drops $errs"
+		"stats: table_full $full, inbound_full $infull, steer errors+drops $errs"
 	lab_check "${name}_table_full_counted" \
 		"stats table_full is ${full:-missing}, want > 0; wan1 carried $on1 datagrams" \
 		[ "${full:-0}" -gt 0 -a "$on1" -gt 0 -a "$on2" -gt 0 ]
