@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <net/if.h>
 #include <sys/wait.h>
+#include <time.h>
 #include "prog_test.h"
 #include "steering.h"
 #include "test.h"
@@ -135,6 +136,7 @@ static struct steer_bpf *load_unpinned(struct steering *st)
 	st->inbound_fd = bpf_map__fd(skel->maps.steer_inbound);
 	st->ifcache_fd = bpf_map__fd(skel->maps.steer_ifcache);
 	st->sysctl_fd = bpf_map__fd(skel->maps.steer_sysctl);
+	st->counters_fd = bpf_map__fd(skel->maps.wan_counters);
 	st->interval_ms = 1000;
 	return skel;
 }
@@ -409,5 +411,90 @@ TEST(steering_discovers_wan_addresses_gateways_networks)
 	}
 	free(st.rules);	/* the map fds are the skeleton's */
 	free(st.rule_vals);
+	steer_bpf__destroy(skel);
+}
+
+/*
+ * The agent's per-interval cost with a full default-size table (issue 9):
+ * 32768 translated flows (65536 entries), one sync with every flow live,
+ * then the sync that ages them all out.  Timings are printed for
+ * scripts/bench/flow_aging.sh; the test checks what the scans did.
+ */
+static int count_all(int fd)
+{
+	struct flow_key k, next;
+	void *prev = NULL;
+	int n = 0;
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		k = next;
+		prev = &k;
+		n++;
+	}
+	return n;
+}
+
+static double ms_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (t1.tv_sec - t0->tv_sec) * 1e3 + (t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+TEST(steering_bench_aging_scan)
+{
+	const __u32 lan = 0x0a4d0102, wan2 = 0x0a4d0202, now = 10000;
+	const int pairs = OMR_STEER_FLOWS_DEFAULT / 2;
+	static struct wan_entry tbl[OMR_MAX_WANS];
+	double empty_ms, live_ms[3], expire_ms;
+	struct timespec t0;
+	struct steering st;
+	struct steer_bpf *skel = load_unpinned(&st);
+	int fd;
+
+	if (!skel)
+		return;
+	fd = st.flows_fd;
+	st.cfg.epoch = now - 1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ASSERT_EQ(steering_sync(&st, tbl), 0, "sync, empty table");
+	empty_ms = ms_since(&t0);
+	for (int i = 0; i < pairs; i++) {
+		struct flow_key o = mkkey(IPPROTO_UDP, lan + (i >> 14), 1024 + (i & 0x3fff),
+					  FLOW_KIND_ORIG);
+		struct flow_key x = mkkey(IPPROTO_UDP, wan2, 1024 + (i & 0x3fff), FLOW_KIND_XLAT);
+		struct flow_entry v = { .wan_idx = 1, .flags = FLOW_F_NAT, .seen_epoch = now,
+					.created_epoch = now - 100, .port = o.sport };
+
+		x.dport = htons(443 + (i >> 14));	/* distinct reply tuples */
+		o.dport = x.dport;
+		v.addr[2] = htonl(0xffff);
+		v.addr[3] = htonl(wan2);
+		if (bpf_map_update_elem(fd, &o, &v, BPF_NOEXIST))
+			break;
+		v.addr[3] = htonl(lan + (i >> 14));
+		if (bpf_map_update_elem(fd, &x, &v, BPF_NOEXIST))
+			break;
+	}
+	ASSERT_EQ(count_all(fd), 2 * pairs, "table full of translated flows");
+	for (int r = 0; r < 3; r++) {
+		st.last_gc_ns = 0;	/* a scan every call */
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		ASSERT_EQ(steering_sync(&st, tbl), 0, "sync, every flow live");
+		live_ms[r] = ms_since(&t0);
+	}
+	ASSERT_EQ(st.expired + st.orphans, 0, "nothing removed while live");
+	ASSERT_EQ(st.flows[1], pairs, "every flow counted on wan 1");
+	st.cfg.epoch = now + 400;	/* 5 min idle and more */
+	st.last_gc_ns = 0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ASSERT_EQ(steering_sync(&st, tbl), 0, "sync, every flow expired");
+	expire_ms = ms_since(&t0);
+	ASSERT_EQ(st.expired, pairs, "every flow expired");
+	ASSERT_EQ(count_all(fd), 0, "with its reply entry");
+	printf("# aging scan: one sync %.1f ms with an empty table; with %d translated flows "
+	       "(%d entries) %.1f/%.1f/%.1f ms while live, %.1f ms removing them all\n",
+	       empty_ms, pairs, 2 * pairs, live_ms[0], live_ms[1], live_ms[2], expire_ms);
 	steer_bpf__destroy(skel);
 }
