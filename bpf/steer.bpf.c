@@ -47,6 +47,8 @@
 #define STEER_STEERED	1
 #define STEER_ERROR	2
 #define STEER_DROP	3
+#define STEER_FULL	4
+#define STEER_INBOUND_FULL 5
 
 /*
  * The WAN of device @ifindex and its steer_wan flags: the array cache
@@ -86,8 +88,12 @@ static __always_inline void count_steer(__u32 wan_idx, int what)
 		c->flows_steered++;
 	else if (what == STEER_ERROR)
 		c->steer_errors++;
-	else
+	else if (what == STEER_DROP)
 		c->steer_drops++;
+	else if (what == STEER_FULL)
+		c->table_full++;
+	else
+		c->inbound_full++;
 }
 
 /*
@@ -150,6 +156,7 @@ __noinline int flow_start(struct __sk_buff *skb, const struct pkt *p,
 	struct flow_key probe;
 	int chosen = -1;
 	__u32 l2, now;
+	long err;
 
 	if (!skb || !p)
 		return TC_ACT_UNSPEC;
@@ -188,9 +195,15 @@ __noinline int flow_start(struct __sk_buff *skb, const struct pkt *p,
 			fe.seen_epoch = now;
 			addr_copy(fe.addr, p->key.saddr);
 			fe.port = p->key.sport;
-			bpf_map_delete_elem(&steer_inbound, &p->key);
-			if (bpf_map_update_elem(&steer_flows, &p->key, &fe, BPF_NOEXIST))
+			err = bpf_map_update_elem(&steer_flows, &p->key, &fe, BPF_NOEXIST);
+			if (!err) {
+				bpf_map_delete_elem(&steer_inbound, &p->key);
+			} else if (err == -FLOW_E2BIG) {
+				/* no room: the inbound entry keeps the flow on its WAN meanwhile */
+				count_steer(routed, STEER_FULL);
+			} else {
 				return TC_ACT_UNSPEC;
+			}
 			if (!(steer_up(cfg, p->family) & (1U << (fe.wan_idx & 31))))
 				return TC_ACT_UNSPEC;
 			return flow_send(skb, p, &fe, routed, l2);
@@ -235,15 +248,23 @@ __noinline int flow_start(struct __sk_buff *skb, const struct pkt *p,
 	taken = bpf_map_lookup_elem(&steer_flows, &probe) != NULL;
 	if (need_nat || taken) {
 		fe.flags |= FLOW_F_NAT;
-		if (flow_claim_xlat(&p->key, &fe, !taken)) {
-			count_steer(routed, STEER_ERROR);
+		err = flow_claim_xlat(&p->key, &fe, !taken);
+		if (err) {
+			count_steer(routed, err == FLOW_FULL ? STEER_FULL : STEER_ERROR);
 			goto leave;
 		}
 	}
-	if (bpf_map_update_elem(&steer_flows, &p->key, &fe, had_old ? BPF_ANY : BPF_NOEXIST)) {
+	err = bpf_map_update_elem(&steer_flows, &p->key, &fe, had_old ? BPF_ANY : BPF_NOEXIST);
+	if (err) {
 		struct flow_entry *cur;
 
+		/* never half a pair: without its flow entry the reply entry goes */
 		flow_release_xlat(&p->key, &fe);
+		if (err == -FLOW_E2BIG) {
+			/* no room: the flow leaves by its routed WAN, untranslated */
+			count_steer(routed, STEER_FULL);
+			goto leave;
+		}
 		/* another CPU started the same flow a moment ago: follow it */
 		cur = had_old ? NULL : bpf_map_lookup_elem(&steer_flows, &p->key);
 		if (cur) {
@@ -471,7 +492,13 @@ static __always_inline int steer_ingress(struct __sk_buff *skb, const struct ste
 			.created_epoch = now,
 		};
 
-		bpf_map_update_elem(&steer_inbound, &key, &in, BPF_NOEXIST);
+		/*
+		 * Full: its answers take the weighted choice like a flow of ours.
+		 * (The replies of a flow of ours that found no room in steer_flows
+		 * come here too: recorded, they keep that flow on this WAN.)
+		 */
+		if (bpf_map_update_elem(&steer_inbound, &key, &in, BPF_NOEXIST) == -FLOW_E2BIG)
+			count_steer(wan, STEER_INBOUND_FULL);
 	}
 	return TC_ACT_UNSPEC;
 }

@@ -46,6 +46,10 @@ struct wan_counters {
 	__u64 flows_steered;		/* of those, flows routed to another WAN (translated) */
 	__u64 steer_errors;		/* packets left unsteered: a table update or helper failed */
 	__u64 steer_drops;		/* packets dropped: a rewrite failed half-way */
+	__u64 table_full;		/* packets of new flows left untranslated on this, their
+					 * routed WAN: the flow table was full */
+	__u64 inbound_full;		/* UDP packets from outside not recorded as a new
+					 * inbound flow: steer_inbound was full */
 };
 
 /* wan_entry.flags */
@@ -142,12 +146,12 @@ struct mptcp_state {
  * there; a flow moved off the WAN its route chose is source-translated to
  * its new WAN's address and translated back on that WAN's ingress.
  */
-#define OMR_MAP_STEER_FLOWS	"steer_flows"	/* LRU: struct flow_key -> struct flow_entry */
+#define OMR_MAP_STEER_FLOWS	"steer_flows"	/* hash: struct flow_key -> struct flow_entry */
 #define OMR_MAP_STEER_CFG	"steer_cfg"	/* one entry: struct steer_cfg (user space) */
 #define OMR_MAP_STEER_WAN	"steer_wan"	/* wan_idx -> struct steer_wan (user space) */
 #define OMR_MAP_STEER_LOAD	"steer_load"	/* one entry: struct steer_load (datapath) */
 #define OMR_MAP_STEER_RULES	"steer_rules"	/* LPM: struct steer_rule_key -> struct steer_rule */
-#define OMR_MAP_STEER_INBOUND	"steer_inbound"	/* LRU: UDP flows started from outside, by ORIG key */
+#define OMR_MAP_STEER_INBOUND	"steer_inbound"	/* hash: UDP flows started from outside, by ORIG key */
 #define OMR_MAP_STEER_IFCACHE	"steer_ifcache"	/* ifindex % slots -> struct steer_ifslot */
 #define OMR_MAP_STEER_SYSCTL	"steer_sysctl"	/* ifname -> struct steer_sysctl_saved (user space) */
 #define OMR_STEER_FLOWS_DEFAULT	65536		/* flow table size without `flows N` */

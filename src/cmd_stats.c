@@ -89,7 +89,7 @@ static void print_json(const struct stats_row *rows, int n, __u64 total)
 		       "\"effective_weight\": %u, \"state\": \"%s\", \"share\": %.4f, "
 		       "\"flows\": %llu, \"flows_assigned\": %llu, \"steered\": %llu, "
 		       "\"steer_errors\": %llu, \"steer_drops\": %llu, "
-		       "\"capacity_bps\": %llu, \"rtt_us\": %u}",
+		       "\"capacity_bps\": %llu, \"rtt_us\": %u, \"table_full\": %llu, \"inbound_full\": %llu}",
 		       (unsigned long long)r->t.tx_bytes, (unsigned long long)r->t.rx_bytes,
 		       (unsigned long long)r->t.tx_packets, (unsigned long long)r->t.rx_packets,
 		       (unsigned long long)r->tx_bps, (unsigned long long)r->rx_bps,
@@ -97,19 +97,20 @@ static void print_json(const struct stats_row *rows, int n, __u64 total)
 		       (unsigned long long)r->e.flows, (unsigned long long)r->t.flows_assigned,
 		       (unsigned long long)r->t.flows_steered, (unsigned long long)r->t.steer_errors,
 		       (unsigned long long)r->t.steer_drops, (unsigned long long)r->e.capacity_bps,
-		       r->e.rtt_us);
+		       r->e.rtt_us, (unsigned long long)r->t.table_full,
+		       (unsigned long long)r->t.inbound_full);
 	}
 	printf("]}\n");
 }
 
-#define NCOLS 16
+#define NCOLS 17
 
 static void print_table(const struct stats_row *rows, int n, __u64 total)
 {
 	static const char *const head[NCOLS] = {
 		"WAN", "IFINDEX", "STATE", "WEIGHT", "TX BYTES", "RX BYTES",
 		"TX PKTS", "RX PKTS", "TX RATE", "RX RATE", "SHARE", "CAPACITY", "RTT",
-		"FLOWS", "STEERED", "ERR/DROP",
+		"FLOWS", "STEERED", "ERR/DROP", "TABLE FULL",
 	};
 	char cell[OMR_MAX_WANS][NCOLS][24];
 	int width[NCOLS];
@@ -147,6 +148,7 @@ static void print_table(const struct stats_row *rows, int n, __u64 total)
 		fmt_count(r->t.flows_steered, cell[i][14], 24);
 		snprintf(cell[i][15], 24, "%llu/%llu", (unsigned long long)r->t.steer_errors,
 			 (unsigned long long)r->t.steer_drops);
+		fmt_count(r->t.table_full, cell[i][16], 24);
 		for (int c = 0; c < NCOLS; c++)
 			if ((int)strlen(cell[i][c]) > width[c])
 				width[c] = (int)strlen(cell[i][c]);

@@ -224,6 +224,8 @@ int datapath_read_totals(const struct datapath *dp, __u32 wan_idx, struct wan_to
 		t->flows_steered += percpu[cpu].flows_steered;
 		t->steer_errors += percpu[cpu].steer_errors;
 		t->steer_drops += percpu[cpu].steer_drops;
+		t->table_full += percpu[cpu].table_full;
+		t->inbound_full += percpu[cpu].inbound_full;
 	}
 	return 0;
 }

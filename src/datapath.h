@@ -29,6 +29,7 @@ struct datapath {
 struct wan_totals {
 	__u64 tx_bytes, tx_packets, rx_bytes, rx_packets;
 	__u64 flows_assigned, flows_steered, steer_errors, steer_drops;
+	__u64 table_full, inbound_full;
 };
 
 /* An empty datapath (no fds) for @pin_dir; datapath_close() is then a no-op. */

@@ -614,8 +614,10 @@ int steering_open(struct steering *st, const char *pin_dir)
 		{ &st->sysctl_fd, OMR_MAP_STEER_SYSCTL },
 		{ &st->classes_fd, OMR_MAP_STEER_CLASSES },
 		{ &st->class_hits_fd, OMR_MAP_CLASS_HITS },
+		{ &st->counters_fd, OMR_MAP_WAN_COUNTERS },
 	};
-	__u32 key = 0;
+	struct bpf_map_info info = {};
+	__u32 key = 0, len = sizeof(info);
 
 	memset(st, 0, sizeof(*st));
 	for (size_t i = 0; i < ARRAY_SIZE(maps); i++)
@@ -636,6 +638,9 @@ int steering_open(struct steering *st, const char *pin_dir)
 	for (__u32 i = 0; i < OMR_MAX_WANS; i++)
 		bpf_map_lookup_elem(st->wan_fd, &i, &st->wans[i]);
 	bpf_map_lookup_elem(st->classes_fd, &key, &st->classes);
+	if (!bpf_obj_get_info_by_fd(st->flows_fd, &info, &len))
+		st->flows_max = info.max_entries;
+	st->table_full = steering_table_full(st, &st->inbound_full);
 	st->interval_ms = 1000;
 	return 0;
 }
@@ -644,7 +649,7 @@ void steering_close(struct steering *st)
 {
 	int *fds[] = { &st->flows_fd, &st->cfg_fd, &st->wan_fd, &st->load_fd, &st->rules_fd,
 		       &st->inbound_fd, &st->ifcache_fd, &st->sysctl_fd, &st->classes_fd,
-		       &st->class_hits_fd };
+		       &st->class_hits_fd, &st->counters_fd };
 
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++) {
 		if (*fds[i] >= 0)
@@ -678,6 +683,15 @@ int steering_prepare(struct steer_bpf *skel, const struct steering_config *sc,
 		struct bpf_map_info info = {};
 		__u32 len = sizeof(info);
 
+		/* before issue 9 the flow tables were LRU hashes: libbpf cannot reuse them */
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len) && info.type != BPF_MAP_TYPE_HASH) {
+			pr_err("steering: the flow table pinned at %s/%s is an LRU hash of an older "
+			       "omr-steer; run 'omr-steer unload --pin-dir %s' (its flows are "
+			       "forgotten), then load again", pin_dir, OMR_MAP_STEER_FLOWS,
+			       pin_dir);
+			close(fd);
+			return -EINVAL;
+		}
 		if (!bpf_obj_get_info_by_fd(fd, &info, &len) && info.max_entries != want) {
 			pr_warn("steering: the flow table pinned in %s holds %u flows, not the %u "
 				"asked for; keeping it (its flows go on) - 'omr-steer unload' and "
@@ -906,72 +920,49 @@ static void write_wans(struct steering *st, const struct discovery *d, const str
 
 /* ---- the flow table's housekeeping -------------------------------------------- */
 
-struct flow_rec {
-	struct flow_key key;
-	struct flow_entry val;
+/*
+ * The table is walked in chunks with batch lookups, each chunk handled as
+ * it comes: the agent's memory is the same for 256 or 16 M entries, and
+ * entries the datapath adds or the agent removes meanwhile do not restart
+ * the walk (bpf_map_get_next_key() would).  An entry's partner (the reply
+ * entry of a translated flow, the flow entry of a reply entry) is looked up
+ * only when the entry alone looks finished: a translated flow idle past its
+ * timeout (its replies may be recent), a reply entry idle past
+ * STEERING_UDP_SHORT_IDLE_S (an orphan?).  So a scan costs one batch read
+ * per 1024 entries plus a lookup per flow about to end.
+ */
+#define SCAN_CHUNK	1024
+
+struct scan_chunk {
+	struct flow_key keys[SCAN_CHUNK];
+	struct flow_entry vals[SCAN_CHUNK];
 };
 
-static int cmp_key(const void *a, const void *b)
-{
-	return memcmp(a, b, sizeof(struct flow_key));
-}
-
 /*
- * Every entry of @fd into a sorted array (caller frees).  Batch lookups walk
- * the buckets in order, so entries the datapath adds or the LRU drops
- * meanwhile do not restart the walk (bpf_map_get_next_key() would).
+ * Call @fn on every entry of @fd, a chunk at a time; 0 or a negative errno
+ * of the walk.
  */
-static int read_table(int fd, struct flow_rec **out, size_t *count)
+static int walk_table(int fd, void (*fn)(const struct flow_key *, const struct flow_entry *,
+					 void *), void *ctx)
 {
-	enum { CHUNK = 1024 };
-	static struct flow_key keys[CHUNK];
-	static struct flow_entry vals[CHUNK];
-	size_t cap = 4096, n = 0;
-	struct flow_rec *recs = malloc(cap * sizeof(*recs));
+	static struct scan_chunk c;	/* 72 KiB: off the stack */
 	__u32 batch = 0;
 	bool first = true, more = true;
 
-	if (!recs)
-		return -ENOMEM;
 	while (more) {
 		LIBBPF_OPTS(bpf_map_batch_opts, opts);
-		__u32 got = CHUNK;
-		int err = bpf_map_lookup_batch(fd, first ? NULL : &batch, &batch, keys, vals,
+		__u32 got = SCAN_CHUNK;
+		int err = bpf_map_lookup_batch(fd, first ? NULL : &batch, &batch, c.keys, c.vals,
 					       &got, &opts);
 
-		if (err && errno != ENOENT) {
-			err = -errno;
-			free(recs);
-			return err;
-		}
+		if (err && errno != ENOENT)
+			return -errno;
 		more = !err;
 		first = false;
-		if (n + got > cap) {
-			struct flow_rec *grown;
-
-			while (n + got > cap)
-				cap *= 2;
-			grown = realloc(recs, cap * sizeof(*recs));
-			if (!grown) {
-				free(recs);
-				return -ENOMEM;
-			}
-			recs = grown;
-		}
-		for (__u32 i = 0; i < got; i++) {
-			recs[n].key = keys[i];
-			recs[n++].val = vals[i];
-		}
+		for (__u32 i = 0; i < got; i++)
+			fn(&c.keys[i], &c.vals[i], ctx);
 	}
-	qsort(recs, n, sizeof(*recs), cmp_key);
-	*out = recs;
-	*count = n;
 	return 0;
-}
-
-static struct flow_rec *find_rec(struct flow_rec *recs, size_t n, const struct flow_key *k)
-{
-	return bsearch(k, recs, n, sizeof(*recs), cmp_key);
 }
 
 static __u32 age_s(__u32 epoch_now, __u32 seen, __u32 interval_ms)
@@ -979,112 +970,194 @@ static __u32 age_s(__u32 epoch_now, __u32 seen, __u32 interval_ms)
 	return (__u64)(epoch_now - seen) * interval_ms / 1000;
 }
 
-static __u32 timeout_s(const struct flow_key *k, const struct flow_entry *v)
+/*
+ * How long the flow @k/@v may stay idle: @seen its last packet either way
+ * (epochs), @closing a FIN or RST seen either way, @interval_ms an epoch.
+ */
+static __u32 timeout_s(const struct flow_key *k, const struct flow_entry *v, __u32 seen,
+		       bool closing, __u32 interval_ms)
 {
 	if (k->proto != IPPROTO_TCP)
-		return STEERING_UDP_IDLE_S;
-	return (v->flags & FLOW_F_CLOSING) ? STEERING_TCP_CLOSING_S : STEERING_TCP_IDLE_S;
+		return age_s(seen, v->created_epoch, interval_ms) <= STEERING_UDP_SHORT_S ?
+		       STEERING_UDP_SHORT_IDLE_S : STEERING_UDP_IDLE_S;
+	return closing ? STEERING_TCP_CLOSING_S : STEERING_TCP_IDLE_S;
 }
 
 /* The XLAT key of a translated ORIG entry, or the ORIG key of an XLAT entry. */
-static struct flow_key partner_key(const struct flow_rec *r)
+static struct flow_key partner_key(const struct flow_key *k, const struct flow_entry *v)
 {
-	struct flow_key k = r->key;
+	struct flow_key p = *k;
 
-	memcpy(k.saddr, r->val.addr, sizeof(k.saddr));
-	k.sport = r->val.port;
-	k.kind = r->key.kind == FLOW_KIND_ORIG ? FLOW_KIND_XLAT : FLOW_KIND_ORIG;
-	return k;
+	memcpy(p.saddr, v->addr, sizeof(p.saddr));
+	p.sport = v->port;
+	p.kind = k->kind == FLOW_KIND_ORIG ? FLOW_KIND_XLAT : FLOW_KIND_ORIG;
+	return p;
+}
+
+/* The partner of @k/@v in @fd, if it is there and points back (not a newer flow's). */
+static bool find_partner(int fd, const struct flow_key *k, const struct flow_entry *v,
+			 struct flow_key *pk, struct flow_entry *pv)
+{
+	struct flow_key back;
+
+	*pk = partner_key(k, v);
+	if (bpf_map_lookup_elem(fd, pk, pv))
+		return false;
+	back = partner_key(pk, pv);
+	return back.sport == k->sport && !memcmp(back.saddr, k->saddr, sizeof(back.saddr));
+}
+
+struct scan_ctx {
+	int fd;
+	__u32 epoch, interval_ms;
+	bool dry;
+	__u64 *flows, *busy;
+	__u64 expired, orphans, entries;
+};
+
+static void scan_entry(const struct flow_key *k, const struct flow_entry *v, void *arg)
+{
+	struct scan_ctx *sc = arg;
+	struct flow_key pk;
+	struct flow_entry pv;
+	bool partner = false, closing;
+	__u32 seen = v->seen_epoch, age;
+
+	sc->entries++;
+	if (k->kind == FLOW_KIND_XLAT) {
+		/* its flow keeps it; alone, it goes (looked for once it is quiet) */
+		if (sc->epoch - v->created_epoch < 2 ||
+		    age_s(sc->epoch, seen, sc->interval_ms) <= STEERING_UDP_SHORT_IDLE_S)
+			return;
+		if (find_partner(sc->fd, k, v, &pk, &pv))
+			return;
+		/* (gone already when its flow expired earlier in this chunk) */
+		if (sc->dry || !bpf_map_delete_elem(sc->fd, k))
+			sc->orphans++;
+		return;
+	}
+	closing = v->flags & FLOW_F_CLOSING;
+	age = age_s(sc->epoch, seen, sc->interval_ms);
+	/*
+	 * A translated flow that looks finished from its own packets: its
+	 * replies may be recent, or may have carried the FIN or RST.
+	 */
+	if ((v->flags & FLOW_F_NAT) &&
+	    (age > timeout_s(k, v, seen, closing, sc->interval_ms) ||
+	     (k->proto == IPPROTO_TCP && !closing && age > STEERING_TCP_CLOSING_S))) {
+		partner = find_partner(sc->fd, k, v, &pk, &pv);
+		if (partner && (__s32)(pv.seen_epoch - seen) > 0)
+			seen = pv.seen_epoch;
+		if (partner && (pv.flags & FLOW_F_CLOSING))
+			closing = true;
+		age = age_s(sc->epoch, seen, sc->interval_ms);
+	}
+	if (age > timeout_s(k, v, seen, closing, sc->interval_ms)) {
+		if (!sc->dry) {
+			bpf_map_delete_elem(sc->fd, k);
+			if (partner)
+				bpf_map_delete_elem(sc->fd, &pk);
+		}
+		sc->expired++;
+		return;
+	}
+	if (!(v->flags & FLOW_F_CLOSING) && v->wan_idx < OMR_MAX_WANS) {
+		sc->flows[v->wan_idx]++;
+		if (sc->busy && age_s(sc->epoch, seen, sc->interval_ms) <= STEERING_BUSY_S)
+			sc->busy[v->wan_idx]++;
+	}
 }
 
 /*
  * Age the flows: remove those idle past their timeout (TCP after FIN/RST
  * sooner) with their reply entries, and reply entries left alone; count
  * per WAN the flows assigned (@flows) and those busy lately (@busy, may be
- * NULL).  @dry only counts.
+ * NULL; a translated flow's own packets).  @dry only counts.
  */
 static int scan_flows(int flows_fd, __u32 epoch, __u32 interval_ms, bool dry,
 		      __u64 flows[OMR_MAX_WANS], __u64 *busy,
-		      __u64 *expired, __u64 *orphans)
+		      __u64 *expired, __u64 *orphans, size_t *entries)
 {
-	struct flow_rec *recs;
-	size_t n;
-	int err = read_table(flows_fd, &recs, &n);
+	struct scan_ctx sc = { .fd = flows_fd, .epoch = epoch, .interval_ms = interval_ms,
+			       .dry = dry, .flows = flows, .busy = busy };
+	int err;
 
 	memset(flows, 0, sizeof(__u64) * OMR_MAX_WANS);
 	if (busy)
 		memset(busy, 0, sizeof(__u64) * OMR_MAX_WANS);
-	*expired = *orphans = 0;
-	if (err)
-		return err;
-	for (size_t i = 0; i < n; i++) {
-		struct flow_rec *r = &recs[i], *partner = NULL;
-		__u32 seen = r->val.seen_epoch;
-
-		if (r->val.flags & FLOW_F_NAT) {
-			struct flow_key pk = partner_key(r);
-
-			partner = find_rec(recs, n, &pk);
-			if (partner && (partner_key(partner).sport != r->key.sport ||
-					memcmp(partner_key(partner).saddr, r->key.saddr, 16)))
-				partner = NULL;	/* a newer flow's: not this one's */
-		}
-		if (r->key.kind == FLOW_KIND_XLAT) {
-			/* its flow keeps it; alone, it goes once it is not brand new */
-			if (!partner && epoch - r->val.created_epoch >= 2) {
-				if (!dry)
-					bpf_map_delete_elem(flows_fd, &r->key);
-				(*orphans)++;
-			}
-			continue;
-		}
-		/* replies count as activity of a translated flow */
-		if (partner && (__s32)(partner->val.seen_epoch - seen) > 0)
-			seen = partner->val.seen_epoch;
-		if (age_s(epoch, seen, interval_ms) > timeout_s(&r->key, &r->val) ||
-		    ((r->val.flags & FLOW_F_CLOSING) && partner &&
-		     (partner->val.flags & FLOW_F_CLOSING) &&
-		     age_s(epoch, seen, interval_ms) > STEERING_TCP_CLOSING_S)) {
-			if (!dry) {
-				bpf_map_delete_elem(flows_fd, &r->key);
-				if (partner)
-					bpf_map_delete_elem(flows_fd, &partner->key);
-			}
-			(*expired)++;
-			continue;
-		}
-		if (!(r->val.flags & FLOW_F_CLOSING) && r->val.wan_idx < OMR_MAX_WANS) {
-			flows[r->val.wan_idx]++;
-			if (busy && age_s(epoch, seen, interval_ms) <= STEERING_BUSY_S)
-				busy[r->val.wan_idx]++;
-		}
-	}
-	free(recs);
-	return 0;
+	err = walk_table(flows_fd, scan_entry, &sc);
+	*expired = sc.expired;
+	*orphans = sc.orphans;
+	*entries = sc.entries;
+	return err;
 }
 
 int steering_count_flows(int flows_fd, __u32 epoch_now, __u32 interval_ms,
 			 __u64 flows[OMR_MAX_WANS])
 {
 	__u64 expired, orphans;
+	size_t entries;
 
 	return scan_flows(flows_fd, epoch_now, interval_ms ? interval_ms : 1000, true, flows,
-			  NULL, &expired, &orphans);
+			  NULL, &expired, &orphans, &entries);
 }
 
-/* UDP flows from outside that were never answered. */
+static void scan_inbound_entry(const struct flow_key *k, const struct flow_entry *v, void *arg)
+{
+	struct steering *st = arg;
+
+	if (age_s(st->cfg.epoch, v->seen_epoch, st->interval_ms) > STEERING_UDP_SHORT_IDLE_S)
+		bpf_map_delete_elem(st->inbound_fd, k);
+}
+
+/* UDP flows from outside that were never answered (answered ones are in steer_flows). */
 static void scan_inbound(struct steering *st)
 {
-	struct flow_rec *recs;
-	size_t n;
+	walk_table(st->inbound_fd, scan_inbound_entry, st);
+}
 
-	if (read_table(st->inbound_fd, &recs, &n))
-		return;
-	for (size_t i = 0; i < n; i++)
-		if (age_s(st->cfg.epoch, recs[i].val.seen_epoch, st->interval_ms) >
-		    STEERING_UDP_IDLE_S)
-			bpf_map_delete_elem(st->inbound_fd, &recs[i].key);
-	free(recs);
+__u64 steering_table_full(const struct steering *st, __u64 *inbound)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	struct wan_counters percpu[ncpus > 0 ? ncpus : 1];
+	__u64 sum = 0, in = 0;
+
+	if (ncpus > 0 && st->counters_fd >= 0) {
+		for (__u32 i = 0; i < OMR_MAX_WANS; i++) {
+			if (bpf_map_lookup_elem(st->counters_fd, &i, percpu))
+				continue;
+			for (int c = 0; c < ncpus; c++) {
+				sum += percpu[c].table_full;
+				in += percpu[c].inbound_full;
+			}
+		}
+	}
+	if (inbound)
+		*inbound = in;
+	return sum;
+}
+
+/*
+ * Once per interval: new flows that found the flow table (or steer_inbound)
+ * full since the last scan, said once, with what to do about it.
+ */
+static void log_table_full(struct steering *st, size_t entries)
+{
+	__u64 in, now = steering_table_full(st, &in);
+
+	if (now > st->table_full)
+		pr_warn("steering: flow table full (%zu of %u entries): %llu packets of new "
+			"flows left untranslated by their routed WAN in the last %u ms; "
+			"translated flows keep their WAN - raise 'flows' in the weight file "
+			"if this lasts", entries, st->flows_max,
+			(unsigned long long)(now - st->table_full), st->interval_ms);
+	if (in > st->inbound_full)
+		pr_warn("steering: %s full: %llu UDP packets from outside not recorded as new "
+			"inbound flows in the last %u ms (their answers take the weighted "
+			"choice); it is a quarter of 'flows'", OMR_MAP_STEER_INBOUND,
+			(unsigned long long)(in - st->inbound_full), st->interval_ms);
+	st->table_full = now;
+	st->inbound_full = in;
 }
 
 /* ---- application classes ---------------------------------------------------------- */
@@ -1162,6 +1235,7 @@ int steering_sync(struct steering *st, struct wan_entry *tbl)
 	struct steer_cfg c = st->cfg;
 	struct steer_load load = {};
 	__u64 now = now_ns();
+	size_t entries = 0;
 	__u32 key = 0;
 	bool scan;
 
@@ -1206,11 +1280,12 @@ int steering_sync(struct steering *st, struct wan_entry *tbl)
 		c.epoch++;
 		bpf_map_lookup_elem(st->load_fd, &key, &load);
 		if (!scan_flows(st->flows_fd, c.epoch, st->interval_ms, false, st->flows,
-				st->busy, &st->expired, &st->orphans)) {
+				st->busy, &st->expired, &st->orphans, &entries)) {
 			for (int i = 0; i < OMR_MAX_WANS; i++)
 				c.load_base[i] = (__s64)st->busy[i] - (__s64)load.assigned[i];
 		}
 		scan_inbound(st);
+		log_table_full(st, entries);
 	}
 	for (int i = 0; i < OMR_MAX_WANS; i++)
 		if (tbl[i].flags & OMR_WAN_F_CONFIGURED)

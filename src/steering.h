@@ -46,6 +46,16 @@
 
 /* Flow ages after which the agent removes a flow's entries, in seconds. */
 #define STEERING_UDP_IDLE_S	300	/* RFC 4787: at least 2 minutes, 5 recommended */
+/*
+ * A UDP flow whose packets all passed within its first STEERING_UDP_SHORT_S
+ * seconds (a DNS or NTP exchange) ends after STEERING_UDP_SHORT_IDLE_S, as
+ * conntrack forgets a UDP flow that never became a stream
+ * (nf_conntrack_udp_timeout, 30 s); so do UDP flows from outside that were
+ * never answered (steer_inbound).  A busy network's DNS queries then hold
+ * a tenth of the table they would hold for 5 minutes.
+ */
+#define STEERING_UDP_SHORT_S	2
+#define STEERING_UDP_SHORT_IDLE_S 30
 #define STEERING_TCP_IDLE_S	7440	/* RFC 5382: 2 hours 4 minutes */
 #define STEERING_TCP_CLOSING_S	30	/* after FIN or RST */
 /*
@@ -122,7 +132,9 @@ int steering_prepare(struct steer_bpf *skel, const struct steering_config *sc,
 /* What the agent keeps between calls. */
 struct steering {
 	int flows_fd, cfg_fd, wan_fd, load_fd, rules_fd, inbound_fd, ifcache_fd, sysctl_fd;
-	int classes_fd, class_hits_fd;
+	int classes_fd, class_hits_fd, counters_fd;
+	__u32 flows_max;			/* steer_flows' size */
+	__u64 table_full, inbound_full;		/* wan_counters sums at the last scan */
 	struct steer_classes classes;		/* as last written */
 	struct steer_cfg cfg;			/* as last written */
 	struct steer_wan wans[OMR_MAX_WANS];	/* as last written */
@@ -165,6 +177,12 @@ int steering_unload(const char *pin_dir);
 
 /* The same on open maps (steer_cfg, steer_sysctl). */
 int steering_restore(int cfg_fd, int sysctl_fd);
+
+/*
+ * wan_counters.table_full (and inbound_full into @inbound, may be NULL)
+ * summed over WANs and CPUs: new flows that found no room.
+ */
+__u64 steering_table_full(const struct steering *st, __u64 *inbound);
 
 /* Active flows per WAN in the flow table at @flows_fd (for stats without an agent). */
 int steering_count_flows(int flows_fd, __u32 epoch_now, __u32 interval_ms,

@@ -20,14 +20,34 @@
  * flow on its WAN, and only flows on a WAN that went down or to weight 0
  * move, on their next packet.
  *
- * The table (LRU hash steer_flows) holds per flow an ORIG entry, keyed by
- * the tuple as it leaves, and for a translated flow an XLAT entry keyed by
- * the translated tuple, which replies (and ICMP errors) are looked up by.
- * The entries of a pair are touched by the same packets, so the LRU keeps
- * or drops them together; the agent removes what is left of a broken pair.
- * When the table is full the LRU drops the least recently used flows to
- * admit new ones; a dropped translated flow breaks (its next packets leave
- * untranslated), so `flows N` should exceed the router's busy flows.
+ * The table (hash steer_flows) holds per flow an ORIG entry, keyed by the
+ * tuple as it leaves, and for a translated flow an XLAT entry keyed by the
+ * translated tuple, which replies (and ICMP errors) are looked up by.  The
+ * XLAT entry is written first and the ORIG entry second; when the second
+ * insert fails the first is removed, so no half pair is left behind.
+ *
+ * Why not an LRU hash (as before): under pressure the LRU drops the least
+ * recently used entries to admit new ones, and "least recently used" is
+ * per CPU list and approximate: a burst of a few hundred new flows evicted
+ * translated connections active every 200 ms.  A dropped translated flow
+ * breaks (its next packets leave untranslated by the routed WAN, the
+ * server answers with a reset), silently.  An untranslated new flow that
+ * finds no room loses nothing: it leaves by its routed WAN as it would
+ * without us.  So entries live until the agent ages them out (src/steering.c:
+ * TCP after FIN/RST plus a grace time, or after a long idle time; UDP after
+ * an idle time, short for a single exchange), whatever new flows arrive,
+ * and when the table is full (the insert returns -E2BIG) the new flow goes
+ * untranslated by its routed WAN, counted in wan_counters.table_full of
+ * that WAN (`stats`), which the agent logs once per interval.  A flow not
+ * in the table retries on its next packets (for TCP only a SYN can start a
+ * flow; a UDP flow may get a WAN once there is room again).
+ *
+ * Cost: a hash lookup is what the LRU lookup was, minus the LRU's reference
+ * bit write; the fast path does not change.  The agent's aging walks the
+ * table with batch lookups once per interval.  steer_inbound is a hash for
+ * the same reason: a flood of packets from outside fills it (its entries
+ * are aged after a short idle time) instead of pushing out the flows it
+ * keeps.
  */
 #ifndef OMR_BPF_FLOW_H
 #define OMR_BPF_FLOW_H
@@ -37,6 +57,9 @@
 #include "parse.h"
 
 #define FLOW_PORT_TRIES		4		/* translated ports tried before giving up */
+#define FLOW_E2BIG		7		/* E2BIG: a full hash refuses an insert */
+#define FLOW_NO_PORT		(-1)		/* flow_claim_xlat(): every port tried was taken */
+#define FLOW_FULL		(-2)		/* ... the table is full */
 
 static __always_inline struct steer_cfg *steer_cfg_get(void)
 {
@@ -273,7 +296,8 @@ static __always_inline void flow_xlat_key(struct flow_key *xkey, const struct fl
  * its own source port if free, else random ones.  "Free" means no other
  * translated flow and no flow of our table leaving natively has the tuple,
  * so replies cannot be taken for another flow's.  Sets @fe->port and
- * inserts the XLAT entry; -1 when no port could be had.  A global function.
+ * inserts the XLAT entry; FLOW_NO_PORT when no port could be had, FLOW_FULL
+ * when the table is full.  A global function.
  */
 __noinline int flow_claim_xlat(const struct flow_key *okey, struct flow_entry *fe,
 			       __u32 keep_port_ok)
@@ -282,7 +306,7 @@ __noinline int flow_claim_xlat(const struct flow_key *okey, struct flow_entry *f
 	struct flow_key xkey;
 
 	if (!okey || !fe)
-		return -1;
+		return FLOW_NO_PORT;
 	addr_copy(xe.addr, okey->saddr);
 	xe.port = okey->sport;
 	xe.wan_idx = fe->wan_idx;
@@ -292,6 +316,8 @@ __noinline int flow_claim_xlat(const struct flow_key *okey, struct flow_entry *f
 	xe.created_epoch = fe->created_epoch;
 
 	for (int i = 0; i < FLOW_PORT_TRIES; i++) {
+		long err;
+
 		if (i == 0 && keep_port_ok) {
 			fe->port = okey->sport;
 		} else {
@@ -304,16 +330,20 @@ __noinline int flow_claim_xlat(const struct flow_key *okey, struct flow_entry *f
 		if (bpf_map_lookup_elem(&steer_flows, &xkey))
 			continue;
 		xkey.kind = FLOW_KIND_XLAT;
-		if (!bpf_map_update_elem(&steer_flows, &xkey, &xe, BPF_NOEXIST))
+		err = bpf_map_update_elem(&steer_flows, &xkey, &xe, BPF_NOEXIST);
+		if (!err)
 			return 0;
+		if (err == -FLOW_E2BIG)
+			return FLOW_FULL;
 	}
-	return -1;
+	return FLOW_NO_PORT;
 }
 
 /*
  * The reply entry of the translated flow @okey/@fe is still there, or put
- * back (the LRU may drop one entry of a pair under pressure).  Asked once
- * per epoch per flow.  A global function.
+ * back (nothing removes one entry of a live pair, but a pair written by an
+ * older version, or half removed by hand, heals).  Asked once per epoch
+ * per flow.  A global function.
  */
 __noinline int flow_keep_xlat(const struct flow_key *okey, const struct flow_entry *fe)
 {

@@ -62,9 +62,13 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } mptcp_state SEC(".maps");
 
-/* Flow steering: see include/omr_steer_abi.h and bpf/lib/flow.h. */
+/*
+ * Flow steering: see include/omr_steer_abi.h and bpf/lib/flow.h.  Plain
+ * (preallocated) hashes, not LRU: an entry goes only when the agent ages
+ * it out, never to make room (flow.h says why).
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, OMR_STEER_FLOWS_DEFAULT);	/* `flows N`: set before load */
 	__type(key, struct flow_key);
 	__type(value, struct flow_entry);
@@ -104,9 +108,9 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } steer_rules SEC(".maps");
 
-/* Kept apart so that a flood of packets from outside cannot push steered flows out. */
+/* Kept apart so that a flood of packets from outside cannot fill the flow table. */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, OMR_STEER_INBOUND_DEFAULT);
 	__type(key, struct flow_key);
 	__type(value, struct flow_entry);

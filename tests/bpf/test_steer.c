@@ -1161,7 +1161,7 @@ TEST(steer_mss_clamped_at_odd_offset) { check_mss_clamp(AF_INET, 1460, 1, 1452);
 TEST(steer_mss_clamped_ipv6) { check_mss_clamp(AF_INET6, 1440, 4, 1432); }
 TEST(steer_mss_small_enough_untouched) { check_mss_clamp(AF_INET, 1400, 0, 1400); }
 
-/* A translated flow whose reply entry the LRU dropped gets it back within an epoch. */
+/* A translated flow whose reply entry went missing gets it back within an epoch. */
 TEST(steer_lost_reply_entry_restored)
 {
 	struct spec s = { .family = AF_INET, .proto = IPPROTO_UDP, .src = wan_addr4[0],
@@ -1389,50 +1389,175 @@ TEST(steer_tcp_fin_then_new_connection_on_same_tuple)
 }
 
 /*
- * More flows than the table holds: every new flow still gets a WAN (the
- * LRU makes room by dropping the least recently used ones), and the flows
- * used last keep their WAN and translation.
+ * More flows than the table holds (issue 9): the translated flows in the
+ * table keep their WAN and translation whatever new flows arrive; new flows
+ * that find no room leave by their routed WAN untranslated, byte for byte
+ * as they came, counted in table_full; never half a pair in the table.
  */
-TEST(steer_table_full_evicts_least_recent)
+static struct spec pressure_flow(int i, bool tcp)
 {
-	const int table = 256, flows = 1000, recent = 16;
-	int entries, steered_recent = 0;
+	struct spec s = { .family = AF_INET, .proto = tcp ? IPPROTO_TCP : IPPROTO_UDP,
+			  .src = wan_addr4[0], .dst = SERVER4, .sport = 10000 + i,
+			  .dport = tcp ? 443 : 53, .tcp_flags = tcp ? F_SYN : 0, .payload = 20 };
+
+	return s;
+}
+
+TEST(steer_table_full_keeps_translated_flows)
+{
+	const int table = 256, old = 20, flows = 1000;
+	int entries, orig = 0, xlat = 0, refused = 0;
+	struct flow_key k, next;
+	struct flow_entry fe;
+	void *prev = NULL;
+	struct run r;
 	struct lab l;
 
-	if (!lab_up(&l, table, 1, 1))
+	if (!lab_up(&l, table, 0, 1))	/* every flow that gets a WAN is translated to wan 1 */
 		return;
-	for (int i = 0; i < flows; i++) {
-		struct spec s = { .family = AF_INET, .proto = IPPROTO_UDP, .src = wan_addr4[0],
-				.dst = SERVER4, .sport = 10000 + i, .dport = 53 };
-		struct run r;
-		int v = send_frame(&l, &s, &r);
+	/* 20 long-lived TCP connections, translated */
+	for (int i = 0; i < old; i++) {
+		struct spec s = pressure_flow(i, true);
 
-		if (!ASSERT_TRUE(v == TC_ACT_UNSPEC || v == TC_ACT_REDIRECT, "every flow handled"))
-			break;
+		ASSERT_EQ(send_frame(&l, &s, &r), TC_ACT_REDIRECT, "old connection translated");
 	}
-	entries = count_entries(l.flows);
-	ASSERT_LE(entries, table, "table never exceeds its size");
-	ASSERT_GE(entries, table / 2, "table in use");
-	ASSERT_EQ(STEER_COUNTER(&l, 0, flows_assigned) + STEER_COUNTER(&l, 1, flows_assigned),
-		  flows, "every new flow was assigned");
-	for (int i = flows - recent; i < flows; i++) {
-		struct spec s = { .family = AF_INET, .proto = IPPROTO_UDP, .src = wan_addr4[0],
-				.dst = SERVER4, .sport = 10000 + i, .dport = 53 };
-		struct flow_entry fe;
-		struct flow_key k;
-		struct run r;
+	/* a burst of new UDP flows, far more than the table holds */
+	for (int i = old; i < old + flows; i++) {
+		struct spec s = pressure_flow(i, false);
+		unsigned char frame[2048];
+		__u32 len = build_frame(frame, &s);
 		int v;
 
-		key_of(&k, &s, FLOW_KIND_ORIG);
-		if (!ASSERT_EQ(bpf_map_lookup_elem(l.flows, &k, &fe), 0, "recent flow kept"))
-			continue;
-		v = send_frame(&l, &s, &r);
-		ASSERT_EQ(v, fe.wan_idx == 1 ? TC_ACT_REDIRECT : TC_ACT_UNSPEC, "same WAN again");
-		steered_recent += fe.wan_idx == 1;
+		if (!run(l.egress, frame, len, &r, false))
+			break;
+		v = r.verdict;
+		if (v == TC_ACT_UNSPEC) {
+			refused++;
+			same_bytes(r.out, r.out_len, frame, len, "no room: untranslated");
+		} else if (!ASSERT_EQ(v, TC_ACT_REDIRECT, "room: translated")) {
+			break;
+		}
 	}
-	ASSERT_EQ(steered_recent, recent / 2, "recent flows split 1:1");
-	ASSERT_EQ(STEER_COUNTER(&l, 0, flows_assigned) + STEER_COUNTER(&l, 1, flows_assigned),
-		  flows, "known flows were not assigned again");
+	entries = count_entries(l.flows);
+	ASSERT_EQ(entries, table, "the table is full");
+	ASSERT_EQ(refused, old + flows - table / 2, "flows beyond the table's room untranslated");
+	ASSERT_EQ(STEER_COUNTER(&l, 0, table_full), refused,
+		  "counted as table_full on their routed WAN");
+	ASSERT_EQ(STEER_COUNTER(&l, 1, table_full), 0, "nothing counted on wan 1");
+	ASSERT_EQ(STEER_COUNTER(&l, 0, steer_errors) + STEER_COUNTER(&l, 1, steer_errors), 0,
+		  "no steer_errors");
+
+	/* every old connection still translated, its next segments too, its replies as well */
+	for (int i = 0; i < old; i++) {
+		struct spec s = pressure_flow(i, true), reply;
+		unsigned char frame[2048];
+		__u32 len;
+
+		s.tcp_flags = F_ACK | F_PSH;
+		key_of(&k, &s, FLOW_KIND_ORIG);
+		if (!ASSERT_EQ(bpf_map_lookup_elem(l.flows, &k, &fe), 0, "old connection kept"))
+			continue;
+		ASSERT_TRUE((fe.flags & FLOW_F_NAT) && fe.wan_idx == 1, "still on wan 1, translated");
+		ASSERT_EQ(send_frame(&l, &s, &r), TC_ACT_REDIRECT, "next segment translated");
+		reply = (struct spec){ .family = AF_INET, .proto = IPPROTO_TCP, .src = SERVER4,
+				       .dst = wan_addr4[1], .sport = 443, .dport = 10000 + i,
+				       .tcp_flags = F_ACK, .payload = 20 };
+		len = build_frame(frame, &reply);
+		if (run(l.ingress, frame, len, &r, false)) {
+			unsigned char want[2048];
+			__u32 want_len;
+
+			reply.dst = wan_addr4[0];
+			want_len = build_frame(want, &reply);
+			same_bytes(r.out, r.out_len, want, want_len, "reply translated back");
+		}
+	}
+	/* no half pair: every XLAT entry has its ORIG entry and the other way round */
+	while (!bpf_map_get_next_key(l.flows, prev, &next)) {
+		struct flow_key pk;
+		struct flow_entry pe;
+
+		k = next;
+		prev = &k;
+		if (bpf_map_lookup_elem(l.flows, &k, &fe))
+			continue;
+		if (k.kind == FLOW_KIND_XLAT)
+			xlat++;
+		else
+			orig++;
+		pk = k;
+		memcpy(pk.saddr, fe.addr, sizeof(pk.saddr));
+		pk.sport = fe.port;
+		pk.kind = k.kind == FLOW_KIND_ORIG ? FLOW_KIND_XLAT : FLOW_KIND_ORIG;
+		ASSERT_EQ(bpf_map_lookup_elem(l.flows, &pk, &pe), 0, "the other half of the pair");
+	}
+	ASSERT_EQ(orig, xlat, "as many reply entries as flow entries");
+	lab_down(&l);
+}
+
+/*
+ * Room for the reply entry but not for the flow entry: the reply entry is
+ * taken back and the flow leaves untranslated (no half pair).
+ */
+TEST(steer_table_full_no_half_pair)
+{
+	struct spec fill = pressure_flow(0, false), s = pressure_flow(500, false);
+	struct flow_key k;
+	struct flow_entry fe;
+	struct run r;
+	struct lab l;
+	int entries;
+
+	if (!lab_up(&l, 256, 0, 1))
+		return;
+	/* fill all but one entry: 127 translated pairs and one untranslated flow */
+	for (int i = 0; i < 127; i++) {
+		fill = pressure_flow(i, false);
+		ASSERT_EQ(send_frame(&l, &fill, &r), TC_ACT_REDIRECT, "fill: translated");
+	}
+	key_of(&k, &s, FLOW_KIND_ORIG);
+	memset(&fe, 0, sizeof(fe));
+	k.sport = htons(999);
+	fe.wan_idx = 0;
+	ASSERT_EQ(bpf_map_update_elem(l.flows, &k, &fe, BPF_NOEXIST), 0, "one more entry");
+	ASSERT_EQ(count_entries(l.flows), 255, "one entry left");
+	ASSERT_EQ(send_frame(&l, &s, &r), TC_ACT_UNSPEC, "no room for the pair: untranslated");
+	entries = count_entries(l.flows);
+	ASSERT_EQ(entries, 255, "the reply entry was taken back");
+	key_of(&k, &s, FLOW_KIND_ORIG);
+	ASSERT_NEQ(bpf_map_lookup_elem(l.flows, &k, &fe), 0, "no flow entry");
+	ASSERT_EQ(STEER_COUNTER(&l, 0, table_full), 1, "counted");
+	lab_down(&l);
+}
+
+/* A full steer_inbound: new flows from outside are counted, the ones it holds stay. */
+TEST(steer_inbound_full_counted)
+{
+	struct lab l;
+	struct run r;
+	__u32 size = 0;
+	int held;
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	if (!lab_up(&l, 0, 0, 1))
+		return;
+	if (ASSERT_EQ(bpf_obj_get_info_by_fd(l.inbound, &info, &len), 0, "inbound info"))
+		size = info.max_entries;
+	for (__u32 i = 0; i < size + 10; i++) {
+		struct spec in = { .family = AF_INET, .proto = IPPROTO_UDP, .src = "203.0.113.9",
+				   .dst = wan_addr4[0], .sport = 1024 + i, .dport = 51820,
+				   .payload = 20 };
+		unsigned char frame[2048];
+		__u32 flen = build_frame(frame, &in);
+
+		if (!run(l.ingress, frame, flen, &r, false))
+			break;
+	}
+	held = count_entries(l.inbound);
+	ASSERT_EQ(held, (int)size, "steer_inbound full");
+	ASSERT_EQ(STEER_COUNTER(&l, 0, inbound_full), 10, "the 10 beyond counted");
+	ASSERT_EQ(STEER_COUNTER(&l, 0, table_full), 0, "not as new flows of ours");
 	lab_down(&l);
 }
 

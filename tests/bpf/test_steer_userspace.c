@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <net/if.h>
 #include <sys/wait.h>
+#include <time.h>
 #include "prog_test.h"
 #include "steering.h"
 #include "test.h"
@@ -135,6 +136,7 @@ static struct steer_bpf *load_unpinned(struct steering *st)
 	st->inbound_fd = bpf_map__fd(skel->maps.steer_inbound);
 	st->ifcache_fd = bpf_map__fd(skel->maps.steer_ifcache);
 	st->sysctl_fd = bpf_map__fd(skel->maps.steer_sysctl);
+	st->counters_fd = bpf_map__fd(skel->maps.wan_counters);
 	st->interval_ms = 1000;
 	return skel;
 }
@@ -178,7 +180,7 @@ TEST(steering_flow_aging_and_counts)
 	struct steering st;
 	struct steer_bpf *skel = load_unpinned(&st);
 	struct flow_key udp_old, udp_new, tcp_idle, tcp_open, tcp_closed, nat, nat_x, orphan_old,
-			orphan_new, nat_quiet, nat_quiet_x;
+			orphan_new, nat_quiet, nat_quiet_x, dns_old, dns_new, rst, rst_x;
 	int fd;
 
 	if (!skel)
@@ -204,11 +206,22 @@ TEST(steering_flow_aging_and_counts)
 	put(fd, nat_quiet, 1, FLOW_F_NAT, now - 500, now - 600, wan2, 2006);
 	nat_quiet_x = mkkey(IPPROTO_UDP, wan2, 2006, FLOW_KIND_XLAT);
 	put(fd, nat_quiet_x, 1, FLOW_F_NAT, now - 400, now - 600, lan, 1006);
-	/* reply entries without their flow: old ones go, a brand new one stays */
+	/* reply entries without their flow: quiet ones go, a brand new one stays */
 	orphan_old = mkkey(IPPROTO_TCP, wan2, 1007, FLOW_KIND_XLAT);
-	put(fd, orphan_old, 1, FLOW_F_NAT, now - 3, now - 3, lan, 1007);
+	put(fd, orphan_old, 1, FLOW_F_NAT, now - 31, now - 40, lan, 1007);
 	orphan_new = mkkey(IPPROTO_TCP, wan2, 1008, FLOW_KIND_XLAT);
 	put(fd, orphan_new, 1, FLOW_F_NAT, now, now, lan, 1008);
+
+	/* single UDP exchanges (DNS): 30 s idle */
+	dns_old = mkkey(IPPROTO_UDP, lan, 1009, FLOW_KIND_ORIG);
+	put(fd, dns_old, 0, 0, now - 31, now - 32, lan, 1009);
+	dns_new = mkkey(IPPROTO_UDP, lan, 1010, FLOW_KIND_ORIG);
+	put(fd, dns_new, 0, 0, now - 29, now - 29, lan, 1010);
+	/* a translated connection the server reset: the RST came in on its reply entry */
+	rst = mkkey(IPPROTO_TCP, lan, 1011, FLOW_KIND_ORIG);
+	put(fd, rst, 1, FLOW_F_NAT, now - 40, now - 100, wan2, 1011);
+	rst_x = mkkey(IPPROTO_TCP, wan2, 1011, FLOW_KIND_XLAT);
+	put(fd, rst_x, 1, FLOW_F_NAT | FLOW_F_CLOSING, now - 35, now - 100, lan, 1011);
 
 	ASSERT_EQ(steering_count_flows(fd, now, 1000, flows), 0, "dry count");
 	ASSERT_TRUE(present(fd, udp_old), "a dry count removes nothing");
@@ -217,7 +230,8 @@ TEST(steering_flow_aging_and_counts)
 	st.cfg.epoch = now - 1;
 	ASSERT_EQ(steering_sync(&st, tbl), 0, "sync");
 	ASSERT_EQ(st.cfg.epoch, now, "a new epoch per interval");
-	ASSERT_EQ(st.expired, 4, "expired: idle UDP, idle TCP, closed TCP, quiet translated");
+	ASSERT_EQ(st.expired, 6, "expired: idle UDP, idle TCP, closed TCP, quiet translated, "
+		  "old DNS exchange, reset translated TCP");
 	ASSERT_EQ(st.orphans, 1, "old reply entry without its flow");
 	memcpy(flows, st.flows, sizeof(flows));
 	ASSERT_FALSE(present(fd, udp_old), "UDP idle > 300 s removed");
@@ -231,7 +245,11 @@ TEST(steering_flow_aging_and_counts)
 	ASSERT_FALSE(present(fd, nat_quiet_x), "with its reply entry");
 	ASSERT_FALSE(present(fd, orphan_old), "orphan reply entry removed");
 	ASSERT_TRUE(present(fd, orphan_new), "brand new reply entry kept (its flow is coming)");
-	ASSERT_EQ(flows[0], 1, "wan 0 flows");
+	ASSERT_FALSE(present(fd, dns_old), "UDP exchange idle > 30 s removed");
+	ASSERT_TRUE(present(fd, dns_new), "UDP exchange idle < 30 s kept");
+	ASSERT_FALSE(present(fd, rst), "translated TCP 35 s after the server's RST removed");
+	ASSERT_FALSE(present(fd, rst_x), "with its reply entry");
+	ASSERT_EQ(flows[0], 2, "wan 0 flows");
 	ASSERT_EQ(flows[1], 2, "wan 1 flows");
 	/* the load new flows are weighed against: only flows busy in the last 5 s */
 	ASSERT_EQ(st.busy[0], 0, "wan 0: its TCP flow is quiet");
@@ -393,5 +411,90 @@ TEST(steering_discovers_wan_addresses_gateways_networks)
 	}
 	free(st.rules);	/* the map fds are the skeleton's */
 	free(st.rule_vals);
+	steer_bpf__destroy(skel);
+}
+
+/*
+ * The agent's per-interval cost with a full default-size table (issue 9):
+ * 32768 translated flows (65536 entries), one sync with every flow live,
+ * then the sync that ages them all out.  Timings are printed for
+ * scripts/bench/flow_aging.sh; the test checks what the scans did.
+ */
+static int count_all(int fd)
+{
+	struct flow_key k, next;
+	void *prev = NULL;
+	int n = 0;
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		k = next;
+		prev = &k;
+		n++;
+	}
+	return n;
+}
+
+static double ms_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (t1.tv_sec - t0->tv_sec) * 1e3 + (t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+TEST(steering_bench_aging_scan)
+{
+	const __u32 lan = 0x0a4d0102, wan2 = 0x0a4d0202, now = 10000;
+	const int pairs = OMR_STEER_FLOWS_DEFAULT / 2;
+	static struct wan_entry tbl[OMR_MAX_WANS];
+	double empty_ms, live_ms[3], expire_ms;
+	struct timespec t0;
+	struct steering st;
+	struct steer_bpf *skel = load_unpinned(&st);
+	int fd;
+
+	if (!skel)
+		return;
+	fd = st.flows_fd;
+	st.cfg.epoch = now - 1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ASSERT_EQ(steering_sync(&st, tbl), 0, "sync, empty table");
+	empty_ms = ms_since(&t0);
+	for (int i = 0; i < pairs; i++) {
+		struct flow_key o = mkkey(IPPROTO_UDP, lan + (i >> 14), 1024 + (i & 0x3fff),
+					  FLOW_KIND_ORIG);
+		struct flow_key x = mkkey(IPPROTO_UDP, wan2, 1024 + (i & 0x3fff), FLOW_KIND_XLAT);
+		struct flow_entry v = { .wan_idx = 1, .flags = FLOW_F_NAT, .seen_epoch = now,
+					.created_epoch = now - 100, .port = o.sport };
+
+		x.dport = htons(443 + (i >> 14));	/* distinct reply tuples */
+		o.dport = x.dport;
+		v.addr[2] = htonl(0xffff);
+		v.addr[3] = htonl(wan2);
+		if (bpf_map_update_elem(fd, &o, &v, BPF_NOEXIST))
+			break;
+		v.addr[3] = htonl(lan + (i >> 14));
+		if (bpf_map_update_elem(fd, &x, &v, BPF_NOEXIST))
+			break;
+	}
+	ASSERT_EQ(count_all(fd), 2 * pairs, "table full of translated flows");
+	for (int r = 0; r < 3; r++) {
+		st.last_gc_ns = 0;	/* a scan every call */
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		ASSERT_EQ(steering_sync(&st, tbl), 0, "sync, every flow live");
+		live_ms[r] = ms_since(&t0);
+	}
+	ASSERT_EQ(st.expired + st.orphans, 0, "nothing removed while live");
+	ASSERT_EQ(st.flows[1], pairs, "every flow counted on wan 1");
+	st.cfg.epoch = now + 400;	/* 5 min idle and more */
+	st.last_gc_ns = 0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ASSERT_EQ(steering_sync(&st, tbl), 0, "sync, every flow expired");
+	expire_ms = ms_since(&t0);
+	ASSERT_EQ(st.expired, pairs, "every flow expired");
+	ASSERT_EQ(count_all(fd), 0, "with its reply entry");
+	printf("# aging scan: one sync %.1f ms with an empty table; with %d translated flows "
+	       "(%d entries) %.1f/%.1f/%.1f ms while live, %.1f ms removing them all\n",
+	       empty_ms, pairs, 2 * pairs, live_ms[0], live_ms[1], live_ms[2], expire_ms);
 	steer_bpf__destroy(skel);
 }

@@ -4,11 +4,12 @@
  * the demo and the benchmarks.
  *
  *   trafgen server [-4|-6] --port P [--tcp] [--udp] [--mptcp] [--bind ADDR]
- *                  [--max-seconds S]
+ *                  [--max-seconds S] [--udp-ports N]
  *   trafgen client HOST PORT [--tcp|--udp] [--mptcp] [--bytes N] [--conns C]
  *                  [--parallel K] [--upload|--download] [--bind SRCADDR]
  *                  [--dev IFNAME] [--timeout S] [--count N] [--size B]
- *                  [--seed X]
+ *                  [--seed X] [--pace MS]
+ *   trafgen client HOST PORT --flows N [--ports K] [--window W] [--timeout S]
  *   trafgen stats HOST PORT [--timeout S]
  *
  * TCP (or MPTCP): the client opens C connections, K at a time.  Each starts
@@ -21,6 +22,20 @@
  * UDP: each of the C "connections" is one socket sending --count datagrams
  * of --size bytes, one at a time; the server echoes each one and the client
  * checks the echo (a lost datagram is resent, at most 3 times).
+ *
+ * --pace MS (TCP upload): long-lived connections; each writes 1 KiB every MS
+ * ms, until SIGUSR1 says to send the rest of --bytes at once.
+ *
+ * --flows N: N short UDP flows (IPv4), each one 24-byte datagram echoed, as
+ * a busy network's DNS queries look to a router.  Sent from a raw socket so
+ * that a million distinct flows cost no million sockets: flow i leaves from
+ * source port 1024 + i % 64512 to the server's port PORT + i / 64512 % K
+ * (the server runs with --udp-ports K, K * 64512 >= N), at most W (default
+ * 256) unanswered at a time; echoes are read from a raw socket too.  Flows
+ * without an echo are sent again (3 rounds).  Needs CAP_NET_RAW.  The
+ * kernel answers the echoes with port unreachable (no socket has those
+ * ports): drop those in the client's namespace.  Prints {"ok","failed",
+ * "resent","seconds"}: ok = flows echoed.
  *
  * The server keeps totals per peer address (after NAT: per WAN) and answers
  * `trafgen stats` with one JSON object.  It always has a TCP listener (the
@@ -38,7 +53,9 @@
 #include <limits.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <netinet/ip.h>
 #include <netinet/tcp.h>
+#include <netinet/udp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -50,6 +67,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/mptcp.h>
@@ -81,6 +99,10 @@
 #define SERVER_IDLE_MS		30000	/* a silent peer is dropped after this */
 #define SERVER_MAX_THREADS	512
 #define MAX_PEERS		256
+#define MAX_UDP_PORTS		64	/* server --udp-ports */
+#define PACE_CHUNK		1024	/* --pace: bytes per write */
+#define FLOW_SPORT_BASE		1024	/* --flows: source ports 1024..65535 */
+#define FLOW_SPORTS		(65536 - FLOW_SPORT_BASE)
 #define STATS_MAX_REPLY		(1 << 20)
 
 static const char *prog = "trafgen";
@@ -102,10 +124,12 @@ static void usage(FILE *out)
 	fprintf(out,
 "usage:\n"
 "  trafgen server [-4|-6] --port P [--tcp] [--udp] [--mptcp] [--bind ADDR]\n"
-"                 [--max-seconds S]\n"
+"                 [--max-seconds S] [--udp-ports N]\n"
 "  trafgen client HOST PORT [--tcp|--udp] [--mptcp] [--bytes N] [--conns C]\n"
 "                 [--parallel K] [--upload|--download] [--bind SRCADDR]\n"
 "                 [--dev IFNAME] [--timeout S] [--count N] [--size B] [--seed X]\n"
+"                 [--pace MS]\n"
+"  trafgen client HOST PORT --flows N [--ports K] [--window W] [--timeout S]\n"
 "  trafgen stats HOST PORT [--timeout S]\n"
 "\n"
 "client prints {\"ok\",\"failed\",\"bytes\",\"seconds\",\"min_conn_s\",\"max_conn_s\",...}\n"
@@ -624,7 +648,7 @@ out:
 }
 
 /* Echo one datagram and count it for its sender. */
-static void serve_udp(int fd, uint8_t *buf, uint8_t *scratch)
+static bool serve_udp(int fd, uint8_t *buf, uint8_t *scratch)
 {
 	union sockaddr_any from;
 	socklen_t from_len = sizeof(from);
@@ -633,7 +657,7 @@ static void serve_udp(int fd, uint8_t *buf, uint8_t *scratch)
 	bool good;
 
 	if (n < 0)
-		return;
+		return false;
 	good = n >= UDP_HEADER_LEN && get_u32(buf) == PROTO_MAGIC && buf[5] == OP_ECHO &&
 	       check_pattern(buf + UDP_HEADER_LEN, get_u64(buf + 16) ^ get_u32(buf + 12), 0,
 			     n - UDP_HEADER_LEN, scratch);
@@ -653,6 +677,7 @@ static void serve_udp(int fd, uint8_t *buf, uint8_t *scratch)
 			ps->udp_bad++;
 	}
 	pthread_mutex_unlock(&server.lock);
+	return true;
 }
 
 static int open_listener(int family, int type, int proto, const char *bind_addr,
@@ -742,8 +767,8 @@ static int cmd_server(int argc, char **argv)
 	int family = 0, port = -1, max_seconds = 600;
 	bool want_tcp = false, want_udp = false, mptcp = false;
 	const char *bind_addr = NULL;
-	struct pollfd fds[2];
-	int n_fds = 0, tcp_fd, udp_fd = -1;
+	struct pollfd fds[1 + MAX_UDP_PORTS];
+	int n_fds = 0, tcp_fd, udp_ports = 1;
 	uint8_t *udp_buf, *udp_scratch;
 	pthread_attr_t attr;
 	struct sigaction sa = { .sa_handler = on_stop_signal };
@@ -760,10 +785,13 @@ static int cmd_server(int argc, char **argv)
 		else if (!strcmp(a, "--port") && val) { port = parse_long(a, val, 1, 65535); i++; }
 		else if (!strcmp(a, "--bind") && val) { bind_addr = val; i++; }
 		else if (!strcmp(a, "--max-seconds") && val) { max_seconds = parse_long(a, val, 1, 86400); i++; }
+		else if (!strcmp(a, "--udp-ports") && val) { udp_ports = parse_long(a, val, 1, MAX_UDP_PORTS); i++; }
 		else die_usage("server: unknown or incomplete option '%s'", a);
 	}
 	if (port < 0)
 		die_usage("server: --port is required");
+	if (port + udp_ports - 1 > 65535)
+		die_usage("server: --port %d --udp-ports %d go past port 65535", port, udp_ports);
 	/* The TCP listener always runs (it carries `stats`); --tcp alone
 	 * only means "no UDP echo". */
 	if (!want_tcp && !want_udp)
@@ -791,9 +819,10 @@ static int cmd_server(int argc, char **argv)
 	if (tcp_fd < 0)
 		return 1;
 	fds[n_fds++] = (struct pollfd){ .fd = tcp_fd, .events = POLLIN };
-	if (want_udp) {
-		udp_fd = open_listener(family ? family : AF_INET6, SOCK_DGRAM, 0, bind_addr,
-				       port, family == AF_INET6);
+	for (int p = 0; want_udp && p < udp_ports; p++) {
+		int udp_fd = open_listener(family ? family : AF_INET6, SOCK_DGRAM, 0, bind_addr,
+					   port + p, family == AF_INET6);
+
 		if (udp_fd < 0)
 			return 1;
 		fds[n_fds++] = (struct pollfd){ .fd = udp_fd, .events = POLLIN };
@@ -818,8 +847,11 @@ static int cmd_server(int argc, char **argv)
 			break;
 		if (poll(fds, n_fds, timeout) <= 0)
 			continue;
-		if (udp_fd >= 0 && (fds[1].revents & POLLIN))
-			serve_udp(udp_fd, udp_buf, udp_scratch);
+		/* a burst of datagrams per wakeup, not one per poll() */
+		for (int f = 1; f < n_fds; f++)
+			for (int k = 0; (fds[f].revents & POLLIN) && k < 64; k++)
+				if (!serve_udp(fds[f].fd, udp_buf, udp_scratch))
+					break;
 		if (!(fds[0].revents & POLLIN))
 			continue;
 
@@ -849,9 +881,8 @@ static int cmd_server(int argc, char **argv)
 		}
 	}
 	/* Detached connection threads end with the process. */
-	close(tcp_fd);
-	if (udp_fd >= 0)
-		close(udp_fd);
+	for (int f = 0; f < n_fds; f++)
+		close(fds[f].fd);
 	free(udp_buf);
 	free(udp_scratch);
 	return 0;
@@ -873,9 +904,33 @@ struct client_opts {
 	int parallel;
 	int udp_count;
 	int udp_size;
+	int pace_ms;			/* --pace: 0 = as fast as possible */
 	uint64_t seed;
 	double deadline;
 };
+
+/* SIGUSR1: paced uploads send the rest at once. */
+static volatile sig_atomic_t pace_over;
+
+static void on_pace_over(int sig)
+{
+	(void)sig;
+	pace_over = 1;
+}
+
+/* Sleep @ms, or less when SIGUSR1 came or the deadline is near. */
+static void pace_sleep(int ms, double deadline)
+{
+	double until = now_s() + ms / 1000.0;
+
+	if (until > deadline)
+		until = deadline;
+	while (!pace_over && now_s() < until) {
+		struct timespec ts = { 0, 20 * 1000 * 1000 };
+
+		nanosleep(&ts, NULL);
+	}
+}
 
 struct conn_result {
 	bool ok;
@@ -985,7 +1040,9 @@ static bool run_tcp_conn(const struct client_opts *o, int conn_id, struct conn_r
 	if (!o->download) {
 		what = "upload";
 		while (done < o->bytes) {
-			size_t n = o->bytes - done < IO_CHUNK ? o->bytes - done : IO_CHUNK;
+			bool paced = o->pace_ms && !pace_over;
+			size_t chunk = paced ? PACE_CHUNK : IO_CHUNK;
+			size_t n = o->bytes - done < chunk ? o->bytes - done : chunk;
 
 			fill_pattern(buf, req.seed, done, n);
 			ret = write_all(fd, buf, n, o->deadline, INT_MAX);
@@ -993,6 +1050,8 @@ static bool run_tcp_conn(const struct client_opts *o, int conn_id, struct conn_r
 				goto fail;
 			done += n;
 			res->bytes += n;
+			if (paced && done < o->bytes)
+				pace_sleep(o->pace_ms, o->deadline);
 		}
 		what = "read result";
 		ret = read_all(fd, result, sizeof(result), o->deadline, INT_MAX);
@@ -1162,13 +1221,205 @@ static void *client_worker(void *arg)
 	return NULL;
 }
 
+
+/* ---- many short UDP flows (--flows) --------------------------------------- */
+
+struct flow_pkt {
+	struct iphdr ip;
+	struct udphdr udp;
+	uint8_t data[UDP_HEADER_LEN];
+} __attribute__((packed));
+
+#define FLOW_BATCH	64
+
+static uint32_t sum16_add(const void *data, size_t len, uint32_t sum)
+{
+	const uint8_t *p = data;
+
+	for (size_t i = 0; i + 1 < len; i += 2)
+		sum += (p[i] << 8) | p[i + 1];
+	if (len & 1)
+		sum += p[len - 1] << 8;
+	return sum;
+}
+
+/* Flow @id's datagram: from @src to @dst (network order), ports by @id. */
+static void flow_packet(struct flow_pkt *pk, uint32_t src, uint32_t dst, int port, int ports,
+			uint32_t id, uint64_t seed)
+{
+	uint32_t sum;
+
+	memset(pk, 0, sizeof(*pk));
+	put_u32(pk->data, PROTO_MAGIC);
+	pk->data[4] = PROTO_VERSION;
+	pk->data[5] = OP_ECHO;
+	put_u32(pk->data + 8, id);
+	put_u32(pk->data + 12, 0);
+	put_u64(pk->data + 16, seed);
+	pk->udp.source = htons(FLOW_SPORT_BASE + id % FLOW_SPORTS);
+	pk->udp.dest = htons(port + id / FLOW_SPORTS % ports);
+	pk->udp.len = htons(sizeof(pk->udp) + sizeof(pk->data));
+	sum = sum16_add(&src, 4, 0);
+	sum = sum16_add(&dst, 4, sum);
+	sum += IPPROTO_UDP + ntohs(pk->udp.len);
+	sum = sum16_add(&pk->udp, sizeof(pk->udp) + sizeof(pk->data), sum);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	pk->udp.check = htons((uint16_t)~sum ? (uint16_t)~sum : 0xffff);
+	pk->ip.version = 4;
+	pk->ip.ihl = 5;
+	pk->ip.tot_len = htons(sizeof(*pk));
+	pk->ip.ttl = 64;
+	pk->ip.protocol = IPPROTO_UDP;
+	pk->ip.saddr = src;
+	pk->ip.daddr = dst;	/* the kernel fills in id and the header checksum */
+}
+
+/*
+ * An echo of one of our flows in @buf (IP header first): its flow id, or -1.
+ */
+static long flow_echo(const uint8_t *buf, ssize_t len, uint32_t server, int port, int ports,
+		      long nflows, uint64_t seed)
+{
+	const struct iphdr *ip = (const void *)buf;
+	const struct udphdr *uh;
+	const uint8_t *data;
+	uint32_t id;
+
+	if (len < (ssize_t)sizeof(*ip) || ip->version != 4 || ip->protocol != IPPROTO_UDP ||
+	    ip->saddr != server || len < ip->ihl * 4 + (ssize_t)(sizeof(*uh) + UDP_HEADER_LEN))
+		return -1;
+	uh = (const void *)(buf + ip->ihl * 4);
+	data = (const uint8_t *)(uh + 1);
+	if (get_u32(data) != PROTO_MAGIC || data[5] != OP_ECHO || get_u64(data + 16) != seed)
+		return -1;
+	id = get_u32(data + 8);
+	if (id >= nflows || ntohs(uh->dest) != FLOW_SPORT_BASE + id % FLOW_SPORTS ||
+	    ntohs(uh->source) != port + id / FLOW_SPORTS % ports)
+		return -1;
+	return id;
+}
+
+static int run_flows(const struct client_opts *o, int port, long nflows, int ports, int window)
+{
+	struct flow_pkt pkts[FLOW_BATCH];
+	struct mmsghdr msgs[FLOW_BATCH];
+	struct iovec iovs[FLOW_BATCH];
+	static uint8_t rbuf[FLOW_BATCH][256];
+	struct mmsghdr rmsgs[FLOW_BATCH];
+	struct iovec riovs[FLOW_BATCH];
+	struct sockaddr_in dst = o->dst.in4, self;
+	socklen_t self_len = sizeof(self);
+	uint32_t server = dst.sin_addr.s_addr;
+	uint8_t *answered;
+	long ok = 0, resent = 0, sent_total = 0;
+	double start = now_s();
+	int tx, rx, probe, rcvbuf = 8 << 20;
+
+	if (o->dst.sa.sa_family != AF_INET) {
+		fprintf(stderr, "%s: --flows: IPv4 only\n", prog);
+		return 1;
+	}
+	/* our source address: what the routing table picks for the server */
+	probe = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (probe < 0 || connect(probe, &o->dst.sa, o->dst_len) < 0 ||
+	    getsockname(probe, (struct sockaddr *)&self, &self_len) < 0) {
+		fprintf(stderr, "%s: --flows: no route to the server: %s\n", prog, strerror(errno));
+		return 1;
+	}
+	close(probe);
+	tx = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
+	rx = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, IPPROTO_UDP);
+	if (tx < 0 || rx < 0) {
+		fprintf(stderr, "%s: --flows: raw socket: %s (needs CAP_NET_RAW)\n", prog,
+			strerror(errno));
+		return 1;
+	}
+	if (setsockopt(rx, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0)
+		setsockopt(rx, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	answered = calloc(nflows, 1);
+	if (!answered) {
+		fprintf(stderr, "%s: out of memory for %ld flows\n", prog, nflows);
+		return 1;
+	}
+	for (int i = 0; i < FLOW_BATCH; i++) {
+		iovs[i] = (struct iovec){ &pkts[i], sizeof(pkts[i]) };
+		msgs[i] = (struct mmsghdr){ .msg_hdr = { .msg_name = &dst, .msg_namelen = sizeof(dst),
+							 .msg_iov = &iovs[i], .msg_iovlen = 1 } };
+		riovs[i] = (struct iovec){ rbuf[i], sizeof(rbuf[i]) };
+		rmsgs[i] = (struct mmsghdr){ .msg_hdr = { .msg_iov = &riovs[i], .msg_iovlen = 1 } };
+	}
+	dst.sin_port = 0;	/* raw sockets take the port from the packet */
+
+	/* round 0 sends every flow, later rounds the flows still without an echo */
+	for (int round = 0; round <= UDP_RETRIES && ok < nflows && now_s() < o->deadline; round++) {
+		long next = 0, in_flight = 0;
+		double progress = now_s();
+
+		for (;;) {
+			struct pollfd pfd = { .fd = rx, .events = POLLIN };
+			int n = 0, got;
+
+			while (n < FLOW_BATCH && in_flight + n < window && next < nflows) {
+				if (!answered[next])
+					flow_packet(&pkts[n++], self.sin_addr.s_addr, server, port,
+						    ports, next, o->seed);
+				next++;
+			}
+			if (n) {
+				got = sendmmsg(tx, msgs, n, 0);
+				/* what did not go (ENOBUFS) goes again next round */
+				if (got > 0) {
+					in_flight += got;
+					sent_total += got;
+					if (round)
+						resent += got;
+				}
+			}
+			poll(&pfd, 1, n ? 0 : 5);
+			while ((got = recvmmsg(rx, rmsgs, FLOW_BATCH, MSG_DONTWAIT, NULL)) > 0) {
+				for (int i = 0; i < got; i++) {
+					long id = flow_echo(rbuf[i], rmsgs[i].msg_len, server, port,
+							    ports, nflows, o->seed);
+
+					if (id < 0 || answered[id])
+						continue;
+					answered[id] = 1;
+					ok++;
+					if (in_flight > 0)
+						in_flight--;
+					progress = now_s();
+				}
+			}
+			if (now_s() >= o->deadline)
+				break;
+			if (next >= nflows && (in_flight == 0 || now_s() - progress > 0.5))
+				break;
+			/* a full window without an echo for a while: count those as lost */
+			if (in_flight >= window && now_s() - progress > 0.2) {
+				in_flight = 0;
+				progress = now_s();
+			}
+		}
+	}
+	printf("{\"ok\":%ld,\"failed\":%ld,\"flows\":%ld,\"sent\":%ld,\"resent\":%ld,"
+	       "\"seconds\":%.3f,\"proto\":\"udp\",\"direction\":\"flows\"}\n",
+	       ok, nflows - ok, nflows, sent_total, resent, now_s() - start);
+	fflush(stdout);
+	free(answered);
+	close(tx);
+	close(rx);
+	return ok == nflows ? 0 : 1;
+}
+
 static int cmd_client(int argc, char **argv)
 {
 	struct client_opts o = {
 		.bytes = 1 << 20, .conns = 1, .udp_count = 100, .udp_size = 1000,
 	};
 	const char *host = NULL, *bind_addr = NULL;
-	int port = -1, timeout_s = 60, parallel = 0;
+	int port = -1, timeout_s = 60, parallel = 0, flow_ports = 1, window = 256;
+	long flows = 0;
 	bool seed_given = false;
 	struct client_run run;
 	pthread_t *tids;
@@ -1195,6 +1446,10 @@ static int cmd_client(int argc, char **argv)
 		else if (!strcmp(a, "--count") && val) { o.udp_count = parse_long(a, val, 1, 10000000); i++; }
 		else if (!strcmp(a, "--size") && val) { o.udp_size = parse_long(a, val, UDP_HEADER_LEN, UDP_MAX_SIZE); i++; }
 		else if (!strcmp(a, "--seed") && val) { o.seed = parse_size(a, val); seed_given = true; i++; }
+		else if (!strcmp(a, "--pace") && val) { o.pace_ms = parse_long(a, val, 1, 60000); i++; }
+		else if (!strcmp(a, "--flows") && val) { flows = parse_long(a, val, 1, 100000000); i++; }
+		else if (!strcmp(a, "--ports") && val) { flow_ports = parse_long(a, val, 1, MAX_UDP_PORTS); i++; }
+		else if (!strcmp(a, "--window") && val) { window = parse_long(a, val, 1, 65536); i++; }
 		else if (a[0] == '-' && a[1]) die_usage("client: unknown or incomplete option '%s'", a);
 		else if (!host) host = a;
 		else if (port < 0) port = parse_long("PORT", a, 1, 65535);
@@ -1215,6 +1470,18 @@ static int cmd_client(int argc, char **argv)
 	}
 	if (!seed_given)
 		o.seed = splitmix64((uint64_t)getpid() << 32 ^ (uint64_t)(now_s() * 1e6));
+	if (flows) {
+		if (flows > (long)FLOW_SPORTS * flow_ports)
+			die_usage("client: --flows %ld needs --ports %ld or more (64512 flows a port)",
+				  flows, (flows + FLOW_SPORTS - 1) / FLOW_SPORTS);
+		if (port + flow_ports - 1 > 65535)
+			die_usage("client: --ports %d from %d go past port 65535", flow_ports, port);
+		o.deadline = now_s() + timeout_s;
+		return run_flows(&o, port, flows, flow_ports, window);
+	}
+	if (o.pace_ms && (o.udp || o.download))
+		die_usage("client: --pace is for TCP uploads");
+	signal(SIGUSR1, on_pace_over);
 	o.parallel = parallel ? parallel : o.conns;
 	if (o.parallel > o.conns)
 		o.parallel = o.conns;
