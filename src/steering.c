@@ -683,15 +683,6 @@ int steering_prepare(struct steer_bpf *skel, const struct steering_config *sc,
 		struct bpf_map_info info = {};
 		__u32 len = sizeof(info);
 
-		/* before issue 9 the flow tables were LRU hashes: libbpf cannot reuse them */
-		if (!bpf_obj_get_info_by_fd(fd, &info, &len) && info.type != BPF_MAP_TYPE_HASH) {
-			pr_err("steering: the flow table pinned at %s/%s is an LRU hash of an older "
-			       "omr-steer; run 'omr-steer unload --pin-dir %s' (its flows are "
-			       "forgotten), then load again", pin_dir, OMR_MAP_STEER_FLOWS,
-			       pin_dir);
-			close(fd);
-			return -EINVAL;
-		}
 		if (!bpf_obj_get_info_by_fd(fd, &info, &len) && info.max_entries != want) {
 			pr_warn("steering: the flow table pinned in %s holds %u flows, not the %u "
 				"asked for; keeping it (its flows go on) - 'omr-steer unload' and "
