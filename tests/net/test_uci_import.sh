@@ -93,6 +93,15 @@ else
 	fail own_config "import with $fix/omr-steer-full" "$work/log"
 fi
 
+# ---- the example /etc/config/omr-steer of the OpenWrt package --------------
+if "$bin" uci-import --network "$fix/network-4wan" -c scripts/openwrt/omr-steer.config \
+	-o "$out" >"$work/log" 2>&1 && "$bin" check -c "$out" >>"$work/log" 2>&1 &&
+   grep -qx "wan pppoe-wan2 weight 250" "$out"; then
+	pass example_config
+else
+	fail example_config "scripts/openwrt/omr-steer.config does not import" "$work/log"
+fi
+
 # ---- the procd init script: import before load and on reload ---------------
 if ! command -v sh >/dev/null; then
 	echo "SKIP uci_import_init: no sh"
