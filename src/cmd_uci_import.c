@@ -411,8 +411,9 @@ static void emit_wans(struct gen *g)
 			emit(g, path, line, "# %s: multipath %s, %s %lu kbit/s", i->net->name,
 			     i->role, i->speed_opt, i->speed);
 		else
-			emit(g, path, line, "# %s: %s%s", i->net->name, i->role ? "multipath " : "",
-			     i->role ? i->role : "config wan, no weight");
+			emit(g, path, line, "# %s: %s%s%s", i->net->name, i->role ? "multipath " : "",
+			     i->role ? i->role : "no multipath",
+			     i->own ? ", managed by its config wan" : "");
 		if (i->own)
 			append_opts(g, rest, sizeof(rest), i->own, opts);
 		if (i->weight)
@@ -521,6 +522,36 @@ static void emit_classes_rules(struct gen *g)
 }
 
 /*
+ * @msg with every "line N" of the generated text made "FILE:LINE", the UCI
+ * line it came from.
+ */
+static const char *relined(struct gen *g, const char *msg)
+{
+	static char out[2048];
+	size_t o = 0;
+
+	while (*msg && o + 1 < sizeof(out)) {
+		char *end;
+		long n;
+
+		if (!strncmp(msg, "line ", 5) && (n = strtol(msg + 5, &end, 10)) > 0 &&
+		    n <= g->nlines && end != msg + 5) {
+			int k = snprintf(out + o, sizeof(out) - o, "%s:%d",
+					 g->origin_path[n], g->origin_line[n]);
+
+			if (k < 0 || (size_t)k >= sizeof(out) - o)
+				break;
+			o += k;
+			msg = end;
+			continue;
+		}
+		out[o++] = *msg++;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/*
  * Run config_parse() on the text; report its errors at the UCI lines the
  * statements came from.
  */
@@ -549,7 +580,7 @@ static void validate(struct gen *g, const char *out_path)
 				nl = strchr(gl, '\n');
 			}
 			gen_error(g, g->origin_path[n], g->origin_line[n], "%s (in `%.*s`)",
-				  end + 2, nl ? (int)(nl - gl) : (int)strlen(gl), gl);
+				  relined(g, end + 2), nl ? (int)(nl - gl) : (int)strlen(gl), gl);
 		} else {
 			g->nerr++;
 			if (g->err && g->errpos + 1 < g->errlen) {
@@ -675,7 +706,9 @@ int cmd_uci_import(const struct cli_opts *o)
 	ret = uci_import(o->network_path ? o->network_path : UCI_NETWORK_DEFAULT, own, out,
 			 &text, err, sizeof(err));
 	if (ret) {
-		fprintf(stderr, "%s\n%s: nothing written\n", err, out);
+		fprintf(stderr, "%s\n", err);
+		if (strcmp(out, "-"))
+			fprintf(stderr, "%s: nothing written\n", out);
 		return ret == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
 	}
 	if (o->output_path && !strcmp(o->output_path, "-")) {

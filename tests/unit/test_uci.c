@@ -307,6 +307,71 @@ TEST(uci_import_errors)
 	}
 }
 
+/* An error of config_parse() that names another line names the UCI one. */
+TEST(uci_import_duplicate_device)
+{
+	char net[64], *text = NULL;
+
+	tmpfile_with(net, "config interface 'wan1'\n\toption device 'eth1'\n"
+		     "\toption multipath 'master'\n\n"
+		     "config interface 'wan2'\n\toption device 'eth1'\n\toption multipath 'on'\n");
+	ASSERT_EQ(uci_import(net, NULL, "out.conf", &text, err, sizeof(err)), -EINVAL, "same device");
+	ASSERT_CONTAINS(err, ":5: wan eth1 already defined on ", "at the second interface");
+	ASSERT_CONTAINS(err, ":1 (in `wan eth1 weight auto`)", "names the first interface's line");
+	unlink(net);
+}
+
+/* A config wan manages an interface whatever its role; enabled '0' leaves it. */
+TEST(uci_import_own_wan_sections)
+{
+	char net[64], own[64], *text = NULL;
+	int rc;
+
+	tmpfile_with(net, "config interface 'a'\n\toption device 'eth1'\n\toption multipath 'off'\n"
+		     "config interface 'b'\n\toption device 'eth2'\n\toption multipath 'backup'\n"
+		     "config interface 'c'\n\toption device 'eth3'\n\toption multipath 'master'\n"
+		     "config interface 'd'\n\toption device 'eth4'\n");
+	tmpfile_with(own, "config wan 'a'\nconfig wan 'b'\nconfig wan 'c'\n\toption enabled '0'\n"
+		     "config wan 'd'\n\toption weight '7'\n");
+	rc = uci_import(net, own, "out.conf", &text, err, sizeof(err));
+	if (ASSERT_EQ(rc, 0, "uci_import")) {
+		ASSERT_CONTAINS(text, "\nwan eth1 weight auto\n", "off + config wan: auto");
+		ASSERT_CONTAINS(text, "\nwan eth2 weight 0\n", "backup + config wan: 0");
+		ASSERT_TRUE(!strstr(text, "eth3"), "enabled '0': left out");
+		ASSERT_CONTAINS(text, "\nwan eth4 weight 7\n", "no multipath, own weight");
+	} else {
+		TEST_MSG("%s", err);
+	}
+	free(text);
+	unlink(net);
+	unlink(own);
+}
+
+/* Random bytes from UCI's alphabet: 0, or -EINVAL with "t.uci:LINE: ". */
+TEST(uci_lexer_fuzz)
+{
+	static const char alpha[] = "config option list package 'x\"\\#\n\n\t ab_-";
+	unsigned int seed = 12345;
+	char buf[256];
+
+	for (int iter = 0; iter < 20000; iter++) {
+		size_t len = rand_r(&seed) % sizeof(buf);
+		struct uci_file f;
+		int rc;
+
+		for (size_t i = 0; i < len; i++)
+			buf[i] = alpha[rand_r(&seed) % (sizeof(alpha) - 1)];
+		rc = uci_parse("t.uci", buf, len, &f, err, sizeof(err));
+		if (rc == 0) {
+			uci_free(&f);
+		} else if (!ASSERT_EQ(rc, -EINVAL, "result") ||
+			   !ASSERT_TRUE(!strncmp(err, "t.uci:", 6), "error names FILE:LINE")) {
+			TEST_MSG("input: %.*s\nerr: %s", (int)len, buf, err);
+			return;
+		}
+	}
+}
+
 TEST(uci_import_no_wan)
 {
 	char net[64], *text = NULL;
