@@ -260,6 +260,19 @@ int uci_parse(const char *path, const char *buf, size_t len, struct uci_file *f,
 						"digits and '_')", words[2]);
 				break;
 			}
+			/* a name seen before: more options of that section, as libuci */
+			s = n == 3 ? uci_find(f, NULL, words[2]) : NULL;
+			if (s && strcmp(s->type, words[1])) {
+				ret = lex_error(&lx, line, "section '%s' is of type '%s' (line %d), "
+						"not '%s'", words[2], s->type, s->line, words[1]);
+				break;
+			}
+			if (s) {
+				cur = s;
+				for (otail = &s->options; *otail; otail = &(*otail)->next)
+					;
+				continue;
+			}
 			s = calloc(1, sizeof(*s));
 			if (!s || !(s->type = strdup(words[1])) ||
 			    (n == 3 && !(s->name = strdup(words[2])))) {
@@ -335,7 +348,13 @@ int uci_load(const char *path, struct uci_file *f, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %s", path, strerror(-ret));
 		return ret;
 	}
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size > UCI_MAX_FILE_SIZE) {
+	if (fstat(fd, &st)) {
+		ret = -errno;
+		snprintf(err, errlen, "%s: %s", path, strerror(-ret));
+		close(fd);
+		return ret;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size > UCI_MAX_FILE_SIZE) {
 		snprintf(err, errlen, "%s: %s", path, !S_ISREG(st.st_mode) ?
 			 "not a regular file" : "larger than 1 MiB: not a UCI file");
 		close(fd);

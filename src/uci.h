@@ -18,6 +18,9 @@
  * reads has one).  Section types may hold letters, digits, '_' and '-';
  * section and option names letters, digits and '_'.
  *
+ * A section name given again continues that section (its type must
+ * match), as libuci merges them.
+ *
  * Every error is reported as "FILE:LINE: message"; the first one stops
  * the parse.
  */

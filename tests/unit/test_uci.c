@@ -85,6 +85,25 @@ TEST(uci_lexer_quoting)
 	uci_free(&f);
 }
 
+/* A section named again continues it, as libuci merges them. */
+TEST(uci_lexer_same_name)
+{
+	struct uci_file f;
+
+	if (!ASSERT_EQ(parse("config interface wan1\n\toption device eth1\n"
+			     "config interface wan2\n"
+			     "config interface wan1\n\toption multipath master\n", &f), 0, "parse")) {
+		TEST_MSG("%s", err);
+		return;
+	}
+	ASSERT_STREQ(opt(&f, "wan1", "device"), "eth1", "first part");
+	ASSERT_STREQ(opt(&f, "wan1", "multipath"), "master", "second part");
+	ASSERT_TRUE(f.sections && f.sections->next && !f.sections->next->next, "two sections");
+	uci_free(&f);
+	ASSERT_EQ(parse("config interface wan1\nconfig device wan1\n", &f), -EINVAL, "other type");
+	ASSERT_CONTAINS(err, "t.uci:2: section 'wan1' is of type 'interface' (line 1), not 'device'", "message");
+}
+
 TEST(uci_lexer_continuation)
 {
 	struct uci_file f;
