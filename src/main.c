@@ -43,8 +43,7 @@ static const struct command commands[] = {
 	  "-c FILE", "validate a weight file (exit 0, or 2 with FILE:LINE errors)" },
 	{ "uci-import", cmd_uci_import, OPT_CONFIG | OPT_NETWORK | OPT_OUTPUT, 0,
 	  "[--network FILE] [-c FILE] [-o FILE|-]",
-	  "write the weight file from OpenWrt's UCI files (" UCI_NETWORK_DEFAULT ", "
-	  UCI_CONFIG_DEFAULT ")" },
+	  "write the weight file from OpenWrt's UCI files (see omr-steer(8))" },
 };
 
 static const struct option long_opts[] = {
