@@ -82,6 +82,16 @@ else
 	fail unwritable "exit $rc, want 1 and 'cannot write'" "$work/log"
 fi
 
+# a good import replaces the file by rename (a new inode), no temporary left
+ino=$(stat -c %i "$out")
+if "$bin" uci-import --network "$fix/network-4wan" -o "$out" >"$work/log" 2>&1 &&
+   [ "$(stat -c %i "$out")" != "$ino" ] &&
+   [ "$(find "$work" -name 'omr-steer.conf.*' | wc -l)" -eq 0 ]; then
+	pass renamed
+else
+	fail renamed "not replaced by a rename, or a temporary file left" "$work/log"
+fi
+
 # ---- an own UCI file with every section type; LTE by QMI named there -------
 if "$bin" uci-import --network "$fix/network-lte" -c "$fix/omr-steer-full" -o "$out" \
 	>"$work/log" 2>&1 && "$bin" check -c "$out" >>"$work/log" 2>&1 &&
