@@ -4,6 +4,7 @@
 #define OMR_CLI_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 /* Exit statuses (DESIGN.md): */
 #define EXIT_OK		0
@@ -17,6 +18,9 @@ struct cli_opts {
 	bool json;			/* --json */
 	bool daemonize;			/* -d, --daemon */
 	double watch_secs;		/* --watch SECS, 0 = once */
+	bool config_given;		/* -c was on the command line */
+	const char *network_path;	/* uci-import --network FILE */
+	const char *output_path;	/* uci-import -o FILE ("-": stdout) */
 };
 
 int cmd_load(const struct cli_opts *o);
@@ -25,6 +29,20 @@ int cmd_status(const struct cli_opts *o);
 int cmd_reload(const struct cli_opts *o);
 int cmd_unload(const struct cli_opts *o);
 int cmd_check(const struct cli_opts *o);
+int cmd_uci_import(const struct cli_opts *o);
+
+#define UCI_NETWORK_DEFAULT	"/etc/config/network"
+#define UCI_CONFIG_DEFAULT	"/etc/config/omr-steer"
+
+/*
+ * uci-import's mapping (cmd_uci_import.c): the weight file from the UCI
+ * files @network_path and @config_path (NULL: none), validated as the weight
+ * file @out_path (named in its messages).  Returns 0 with the text in
+ * *@text (free it), or a negative errno with "FILE:LINE: message" lines,
+ * at the UCI lines, in @err.  Writes nothing.
+ */
+int uci_import(const char *network_path, const char *config_path, const char *out_path,
+	       char **text, char *err, size_t errlen);
 
 /*
  * What `unload` does once it holds the pin directory @dir_fd (@pin_dir):

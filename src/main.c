@@ -14,6 +14,7 @@
 enum opt_bit {
 	OPT_CONFIG = 1 << 0, OPT_PIN_DIR = 1 << 1, OPT_PIDFILE = 1 << 2,
 	OPT_JSON = 1 << 3, OPT_DAEMON = 1 << 4, OPT_WATCH = 1 << 5,
+	OPT_NETWORK = 1 << 6, OPT_OUTPUT = 1 << 7,
 };
 
 struct command {
@@ -40,6 +41,9 @@ static const struct command commands[] = {
 	  "[--pin-dir DIR]", "stop the agent, detach and remove every pin" },
 	{ "check", cmd_check, OPT_CONFIG, OPT_CONFIG,
 	  "-c FILE", "validate a weight file (exit 0, or 2 with FILE:LINE errors)" },
+	{ "uci-import", cmd_uci_import, OPT_CONFIG | OPT_NETWORK | OPT_OUTPUT, 0,
+	  "[--network FILE] [-c FILE] [-o FILE|-]",
+	  "write the weight file from OpenWrt's UCI files (see omr-steer(8))" },
 };
 
 static const struct option long_opts[] = {
@@ -49,6 +53,8 @@ static const struct option long_opts[] = {
 	{ "json", no_argument, NULL, 'j' },
 	{ "daemon", no_argument, NULL, 'd' },
 	{ "watch", required_argument, NULL, 'w' },
+	{ "network", required_argument, NULL, 'N' },
+	{ "output", required_argument, NULL, 'o' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -59,6 +65,7 @@ static const struct { int val; unsigned int bit; const char *name; } opt_names[]
 	{ 'c', OPT_CONFIG, "-c/--config" }, { 'P', OPT_PIN_DIR, "--pin-dir" },
 	{ 'p', OPT_PIDFILE, "--pidfile" }, { 'j', OPT_JSON, "--json" },
 	{ 'd', OPT_DAEMON, "-d/--daemon" }, { 'w', OPT_WATCH, "--watch" },
+	{ 'N', OPT_NETWORK, "--network" }, { 'o', OPT_OUTPUT, "-o/--output" },
 };
 
 static void usage(FILE *f)
@@ -102,7 +109,7 @@ int main(int argc, char **argv)
 	int c;
 
 	log_setup_libbpf();
-	while ((c = getopt_long(argc, argv, "+c:jdvhV", long_opts, NULL)) != -1 || optind < argc) {
+	while ((c = getopt_long(argc, argv, "+c:o:jdvhV", long_opts, NULL)) != -1 || optind < argc) {
 		if (c == -1) {
 			/* a non-option: the command (options may follow it) */
 			if (cmd) {
@@ -122,7 +129,9 @@ int main(int argc, char **argv)
 		case 'v': log_verbosity++; continue;
 		case 'h': usage(stdout); return EXIT_OK;
 		case 'V': printf("omr-steer %s\n", OMR_VERSION); return EXIT_OK;
-		case 'c': o.config_path = optarg; break;
+		case 'c': o.config_path = optarg; o.config_given = true; break;
+		case 'N': o.network_path = optarg; break;
+		case 'o': o.output_path = optarg; break;
 		case 'P':
 			o.pin_dir = optarg;
 			if (!*optarg || strlen(optarg) > PIN_DIR_MAX) {
