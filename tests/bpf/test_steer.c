@@ -122,9 +122,14 @@ static void pton(int family, const char *s, void *dst)
 	}
 }
 
-/* An IP packet (no link-layer header) as @s says, checksums right. */
-static __u32 build_ip(unsigned char *buf, const struct spec *s)
+/*
+ * An IP packet (no link-layer header) as @s says, checksums right, at @out
+ * (any alignment: an IP header after a 14-byte Ethernet header is not
+ * 4-byte aligned, so the headers are written in an aligned buffer first).
+ */
+static __u32 build_ip(unsigned char *out, const struct spec *s)
 {
+	unsigned char buf[2048] __attribute__((aligned(8)));
 	__u32 l3len = s->family == AF_INET ? sizeof(struct iphdr) : sizeof(struct ipv6hdr);
 	__u32 l4len = s->proto == IPPROTO_TCP ? sizeof(struct tcphdr) + s->tcp_opts_len
 					      : sizeof(struct udphdr);
@@ -187,6 +192,7 @@ static __u32 build_ip(unsigned char *buf, const struct spec *s)
 		memcpy(&ip6->saddr, saddr, 16);
 		memcpy(&ip6->daddr, daddr, 16);
 	}
+	memcpy(out, buf, len);
 	return len;
 }
 
@@ -218,7 +224,7 @@ static __u32 build_frame(unsigned char *frame, const struct spec *s)
 static __u32 build_icmp_error(unsigned char *frame, int family, const char *from, const char *to,
 			      const unsigned char *inner, __u32 quote)
 {
-	unsigned char buf[2048], saddr[16], daddr[16];
+	unsigned char buf[2048] __attribute__((aligned(8))), saddr[16], daddr[16];
 	__u32 l3len = family == AF_INET ? sizeof(struct iphdr) : sizeof(struct ipv6hdr);
 	unsigned char *icmp = buf + l3len;
 	__u32 icmp_len = 8 + quote, len = l3len + icmp_len;
