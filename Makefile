@@ -133,7 +133,7 @@ san: deps-test
 		$(patsubst tests/fuzz/%.c,$(SAN_BUILD)/fuzz/%,$(FUZZ_SRCS))
 
 fuzz: san
-	$(Q)tests/fuzz/run $(FUZZ_TIME)
+	$(Q)FUZZ_CORPUS=$(SAN_BUILD)/fuzz/corpus tests/fuzz/run $(FUZZ_TIME)
 
 test: deps-test $(BUILD)/omr-steer $(BUILD)/test_unit $(BUILD)/test_bpf $(TOOLS) san
 	$(Q)tests/run
