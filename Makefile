@@ -127,8 +127,10 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_OBJS) | $(BUILD)/fuzz
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -fsanitize=fuzzer $< $(LIB_OBJS) $(LDLIBS) -o $@
 
+# its own jobs (one per CPU) unless this make already runs parallel (-j)
 san: deps-test
-	$(Q)$(MAKE) --no-print-directory BUILD=$(SAN_BUILD) CC=$(CLANG) CFLAGS='$(SAN_CFLAGS)' \
+	$(Q)$(MAKE) --no-print-directory $(if $(filter -j%,$(MAKEFLAGS)),,-j$(shell nproc)) \
+		BUILD=$(SAN_BUILD) CC=$(CLANG) CFLAGS='$(SAN_CFLAGS)' \
 		$(SAN_BUILD)/omr-steer $(SAN_BUILD)/test_unit $(SAN_BUILD)/test_bpf \
 		$(patsubst tests/fuzz/%.c,$(SAN_BUILD)/fuzz/%,$(FUZZ_SRCS))
 
