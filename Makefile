@@ -4,6 +4,9 @@
 #   make test       build and run every test; ends with "N passed, N failed"
 #   make demo       build a lab network, run the agent in it, show stats
 #   make bench      the benchmarks (ratios measured side by side in one run)
+#   make san        ASan+UBSan (clang-16) builds in build-asan/: the agent, the
+#                   unit and BPF tests, the libFuzzer targets (make test runs them)
+#   make fuzz       each libFuzzer target of tests/fuzz for FUZZ_TIME s (60)
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make vmlinux    regenerate vmlinux/<arch>/vmlinux.h from the running kernel
 #   V=1             show the commands
@@ -16,7 +19,7 @@ MANDIR    ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 UNITDIR   ?= /lib/systemd/system
 
-BUILD     := build
+BUILD     ?= build
 ARCH      ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' \
 			-e 's/arm.*/arm/' -e 's/mips.*/mips/' -e 's/riscv64/riscv/')
 CLANG     ?= $(shell command -v clang-16 || command -v clang)
@@ -36,7 +39,7 @@ WARN      := -Wall -Wextra -Werror
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) \
 	      -Ivmlinux/$(ARCH) -Iinclude -Ibpf
 CFLAGS    ?= -O2 -g
-CFLAGS    += $(WARN) -std=gnu11 -D_GNU_SOURCE -DOMR_VERSION='"$(VERSION)"' \
+override CFLAGS += $(WARN) -std=gnu11 -D_GNU_SOURCE -DOMR_VERSION='"$(VERSION)"' \
 	     -Iinclude -Isrc -I$(BUILD)
 LDLIBS    := -lbpf -lelf -lz
 
@@ -57,7 +60,7 @@ TOOLS     := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRCS))
 
 .DELETE_ON_ERROR:
 .SECONDARY: $(BPF_OBJS)
-.PHONY: all deps deps-build deps-test test demo bench install uninstall vmlinux clean
+.PHONY: all deps deps-build deps-test test demo bench install uninstall vmlinux clean san fuzz
 
 all: deps-build $(BUILD)/omr-steer
 
@@ -106,10 +109,36 @@ $(BUILD)/tools/probe_run: tests/tools/probe_run.c $(BUILD)/src/probe.o $(BUILD)/
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@
 
-$(BUILD) $(BUILD)/src $(BUILD)/tools:
+$(BUILD) $(BUILD)/src $(BUILD)/tools $(BUILD)/fuzz:
 	$(Q)mkdir -p $@
 
-test: deps-test $(BUILD)/omr-steer $(BUILD)/test_unit $(BUILD)/test_bpf $(TOOLS)
+# ASan+UBSan: the same sources built by clang-16 into build-asan/ (a make of
+# its own with BUILD, CC and CFLAGS set); the objects carry libFuzzer's
+# coverage (fuzzer-no-link), so the fuzz targets link against them too.
+# Reports are recoverable: tests/run collects and counts them (log_path).
+SAN_BUILD  := build-asan
+SAN_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+	      -fsanitize-recover=all -fsanitize=fuzzer-no-link
+FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_TIME  ?= 60
+
+# a fuzz target: tests/fuzz/fuzz_NAME.c (LLVMFuzzerTestOneInput) and its seeds
+# in tests/fuzz/corpus/NAME/
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_OBJS) | $(BUILD)/fuzz
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -fsanitize=fuzzer $< $(LIB_OBJS) $(LDLIBS) -o $@
+
+# its own jobs (one per CPU) unless this make already runs parallel (-j)
+san: deps-test
+	$(Q)$(MAKE) --no-print-directory $(if $(filter -j%,$(MAKEFLAGS)),,-j$(shell nproc)) \
+		BUILD=$(SAN_BUILD) CC=$(CLANG) CFLAGS='$(SAN_CFLAGS)' \
+		$(SAN_BUILD)/omr-steer $(SAN_BUILD)/test_unit $(SAN_BUILD)/test_bpf \
+		$(patsubst tests/fuzz/%.c,$(SAN_BUILD)/fuzz/%,$(FUZZ_SRCS))
+
+fuzz: san
+	$(Q)FUZZ_CORPUS=$(SAN_BUILD)/fuzz/corpus tests/fuzz/run $(FUZZ_TIME)
+
+test: deps-test $(BUILD)/omr-steer $(BUILD)/test_unit $(BUILD)/test_bpf $(TOOLS) san
 	$(Q)tests/run
 
 demo: deps-test $(BUILD)/omr-steer $(TOOLS)
@@ -136,4 +165,4 @@ uninstall:
 	      $(DESTDIR)$(UNITDIR)/omr-steer.service
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(SAN_BUILD)

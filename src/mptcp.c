@@ -156,15 +156,14 @@ static int genl_talk(struct genl *g, struct nlmsghdr *req,
 		   sizeof(kernel)) < 0)
 		return -errno;
 	for (;;) {
-		ssize_t n = recv(g->fd, g->buf, NL_BUF_SIZE, 0);
-		int len;
+		/* ssize_t: NLMSG_OK compares it with the __u32 nlmsg_len */
+		ssize_t len = recv(g->fd, g->buf, NL_BUF_SIZE, 0);
 
-		if (n < 0) {
+		if (len < 0) {
 			if (errno == EINTR)
 				continue;
 			return -errno;	/* EAGAIN: no answer within NL_TIMEOUT_SEC */
 		}
-		len = (int)n;
 		for (struct nlmsghdr *nlh = (struct nlmsghdr *)g->buf; NLMSG_OK(nlh, len);
 		     nlh = NLMSG_NEXT(nlh, len)) {
 			if (nlh->nlmsg_seq != g->seq)

@@ -219,23 +219,32 @@ static int nl_dump(int type, int family, nl_cb cb, void *arg)
 {
 	struct {
 		struct nlmsghdr nh;
-		struct rtmsg rt;	/* the largest of the request headers we send */
-	} req = {
-		.nh.nlmsg_len = NLMSG_LENGTH(sizeof(struct rtmsg)),
-		.nh.nlmsg_type = type,
-		.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
-		.nh.nlmsg_seq = 1,
-		.rt.rtm_family = family,
-	};
+		union {			/* the request header of @type */
+			struct ifinfomsg ifi;
+			struct ifaddrmsg ifa;
+			struct rtmsg rt;
+		};
+	} req;
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
 	static char buf[65536];
 	int fd, err = 0;
 	bool done = false;
 
-	if (type == RTM_GETLINK)
-		req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifinfomsg));
-	else if (type == RTM_GETADDR)
-		req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifaddrmsg));
+	/* all of it zeroed: the kernel reads every byte of nlmsg_len (ifi_change) */
+	memset(&req, 0, sizeof(req));
+	req.nh.nlmsg_type = type;
+	req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	req.nh.nlmsg_seq = 1;
+	if (type == RTM_GETLINK) {
+		req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(req.ifi));
+		req.ifi.ifi_family = family;
+	} else if (type == RTM_GETADDR) {
+		req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(req.ifa));
+		req.ifa.ifa_family = family;
+	} else {
+		req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(req.rt));
+		req.rt.rtm_family = family;
+	}
 	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
 	if (fd < 0)
 		return -errno;

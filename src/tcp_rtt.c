@@ -110,7 +110,7 @@ int tcp_rtt_wan_of(const struct tcp_rtt_map *m, const struct inet_diag_msg *msg)
 
 int tcp_rtt_parse_addrs(struct tcp_rtt_map *m, const void *buf, size_t len, __u32 seq)
 {
-	int left = (int)len;
+	ssize_t left = (ssize_t)len;	/* NLMSG_OK compares it with a __u32 */
 
 	for (const struct nlmsghdr *nh = buf; NLMSG_OK(nh, left); nh = NLMSG_NEXT(nh, left)) {
 		const struct ifaddrmsg *ifa = NLMSG_DATA(nh);
@@ -125,7 +125,8 @@ int tcp_rtt_parse_addrs(struct tcp_rtt_map *m, const void *buf, size_t len, __u3
 		if (nh->nlmsg_type == NLMSG_ERROR) {
 			const struct nlmsgerr *e = NLMSG_DATA(nh);
 
-			return nh->nlmsg_len >= NLMSG_LENGTH(sizeof(*e)) && e->error ? e->error : -EIO;
+			/* only a negative errno: 1 would read as "done" */
+			return nh->nlmsg_len >= NLMSG_LENGTH(sizeof(*e)) && e->error < 0 ? e->error : -EIO;
 		}
 		if (nh->nlmsg_type != RTM_NEWADDR || nh->nlmsg_len < NLMSG_LENGTH(sizeof(*ifa)))
 			continue;
@@ -218,7 +219,7 @@ static void add_socket(const struct tcp_rtt_map *m, struct tcp_rtt_round *r,
 int tcp_rtt_parse(const struct tcp_rtt_map *m, struct tcp_rtt_round *r, const void *buf,
 		  size_t len, __u32 seq)
 {
-	int left = (int)len;
+	ssize_t left = (ssize_t)len;	/* NLMSG_OK compares it with a __u32 */
 
 	for (const struct nlmsghdr *nh = buf; NLMSG_OK(nh, left); nh = NLMSG_NEXT(nh, left)) {
 		if (nh->nlmsg_seq != seq)
@@ -228,7 +229,8 @@ int tcp_rtt_parse(const struct tcp_rtt_map *m, struct tcp_rtt_round *r, const vo
 		if (nh->nlmsg_type == NLMSG_ERROR) {
 			const struct nlmsgerr *e = NLMSG_DATA(nh);
 
-			return nh->nlmsg_len >= NLMSG_LENGTH(sizeof(*e)) && e->error ? e->error : -EIO;
+			/* only a negative errno: 1 would read as "done" */
+			return nh->nlmsg_len >= NLMSG_LENGTH(sizeof(*e)) && e->error < 0 ? e->error : -EIO;
 		}
 		/* replies carry the request's type */
 		if (nh->nlmsg_type == SOCK_DIAG_BY_FAMILY || nh->nlmsg_type == TCPDIAG_GETSOCK)

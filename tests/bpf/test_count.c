@@ -24,19 +24,22 @@
 
 #define LO_IFINDEX 1	/* test runs see the loopback device unless told otherwise */
 
+/*
+ * The IP and UDP headers are written in an aligned buffer, then copied
+ * after the Ethernet header (at offset 14 they are not 4-byte aligned).
+ */
 static __u32 build_frame(unsigned char *buf, int family, __u32 payload)
 {
-	struct ethhdr *eth = (void *)buf;
-	__u32 len = sizeof(*eth);
+	unsigned char l3[2048] __attribute__((aligned(8))) = { 0 };
+	struct ethhdr eth = { .h_dest = { 2, 0, 0, 0, 0, 2 }, .h_source = { 2, 0, 0, 0, 0, 1 } };
+	__u32 len = sizeof(eth);
 
 	memset(buf, 0, 2048);
-	memcpy(eth->h_dest, "\x02\x00\x00\x00\x00\x02", ETH_ALEN);
-	memcpy(eth->h_source, "\x02\x00\x00\x00\x00\x01", ETH_ALEN);
 	if (family == AF_INET) {
-		struct iphdr *ip = (void *)(buf + len);
+		struct iphdr *ip = (void *)l3;
 		struct udphdr *udp = (void *)(ip + 1);
 
-		eth->h_proto = htons(ETH_P_IP);
+		eth.h_proto = htons(ETH_P_IP);
 		ip->version = 4;
 		ip->ihl = 5;
 		ip->ttl = 64;
@@ -49,10 +52,10 @@ static __u32 build_frame(unsigned char *buf, int family, __u32 payload)
 		udp->len = htons(sizeof(*udp) + payload);
 		len += sizeof(*ip) + sizeof(*udp) + payload;
 	} else if (family == AF_INET6) {
-		struct ipv6hdr *ip6 = (void *)(buf + len);
+		struct ipv6hdr *ip6 = (void *)l3;
 		struct udphdr *udp = (void *)(ip6 + 1);
 
-		eth->h_proto = htons(ETH_P_IPV6);
+		eth.h_proto = htons(ETH_P_IPV6);
 		ip6->version = 6;
 		ip6->nexthdr = IPPROTO_UDP;
 		ip6->hop_limit = 64;
@@ -65,9 +68,11 @@ static __u32 build_frame(unsigned char *buf, int family, __u32 payload)
 		len += sizeof(*ip6) + sizeof(*udp) + payload;
 	} else {
 		/* ARP request: not IP, still counted */
-		eth->h_proto = htons(ETH_P_ARP);
+		eth.h_proto = htons(ETH_P_ARP);
 		len += 28;
 	}
+	memcpy(buf, &eth, sizeof(eth));
+	memcpy(buf + sizeof(eth), l3, len - sizeof(eth));
 	for (__u32 i = len - payload; i < len; i++)
 		buf[i] = (unsigned char)(i * 7);
 	return len;

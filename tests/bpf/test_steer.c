@@ -122,9 +122,14 @@ static void pton(int family, const char *s, void *dst)
 	}
 }
 
-/* An IP packet (no link-layer header) as @s says, checksums right. */
-static __u32 build_ip(unsigned char *buf, const struct spec *s)
+/*
+ * An IP packet (no link-layer header) as @s says, checksums right, at @out
+ * (any alignment: an IP header after a 14-byte Ethernet header is not
+ * 4-byte aligned, so the headers are written in an aligned buffer first).
+ */
+static __u32 build_ip(unsigned char *out, const struct spec *s)
 {
+	unsigned char buf[2048] __attribute__((aligned(8)));
 	__u32 l3len = s->family == AF_INET ? sizeof(struct iphdr) : sizeof(struct ipv6hdr);
 	__u32 l4len = s->proto == IPPROTO_TCP ? sizeof(struct tcphdr) + s->tcp_opts_len
 					      : sizeof(struct udphdr);
@@ -187,6 +192,7 @@ static __u32 build_ip(unsigned char *buf, const struct spec *s)
 		memcpy(&ip6->saddr, saddr, 16);
 		memcpy(&ip6->daddr, daddr, 16);
 	}
+	memcpy(out, buf, len);
 	return len;
 }
 
@@ -218,7 +224,7 @@ static __u32 build_frame(unsigned char *frame, const struct spec *s)
 static __u32 build_icmp_error(unsigned char *frame, int family, const char *from, const char *to,
 			      const unsigned char *inner, __u32 quote)
 {
-	unsigned char buf[2048], saddr[16], daddr[16];
+	unsigned char buf[2048] __attribute__((aligned(8))), saddr[16], daddr[16];
 	__u32 l3len = family == AF_INET ? sizeof(struct iphdr) : sizeof(struct ipv6hdr);
 	unsigned char *icmp = buf + l3len;
 	__u32 icmp_len = 8 + quote, len = l3len + icmp_len;
@@ -1604,8 +1610,9 @@ static int cmp_double(const void *a, const void *b)
  * The steering program on its fast path (a known flow on its routed WAN)
  * against a program that only counts, 1,000,000 runs each, five rounds
  * interleaved; medians compared.  The issue asks for a ratio <= 1.5.
+ * A benchmark (scripts/bench/steer_cost.sh, `make bench`), not in `make test`.
  */
-TEST(steer_bench_fast_path_cost)
+BENCH(steer_bench_fast_path_cost)
 {
 	struct spec s = { .family = AF_INET, .proto = IPPROTO_TCP, .src = wan_addr4[0],
 			  .dst = SERVER4, .sport = 49000, .dport = 5201, .tcp_flags = F_SYN };
@@ -1840,7 +1847,7 @@ static double ns_per_new_flow(int prog_fd, struct spec *s, __u16 sport0, int n)
  * in full and none matches: the worst case.  Five rounds interleaved,
  * 2000 new flows each, medians.  Known flows never look at the rules.
  */
-TEST(steer_bench_class_rules_new_flow_cost)
+BENCH(steer_bench_class_rules_new_flow_cost)
 {
 	static const __u32 rtt[3] = { 0, 0, 0 };
 	struct spec s = { .family = AF_INET, .proto = IPPROTO_TCP, .src = wan_addr4[0],

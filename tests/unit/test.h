@@ -7,6 +7,10 @@
  *
  * Each test prints one line "PASS name", "FAIL name" or "SKIP name: why";
  * tests/run counts them.  Run one binary with a substring to filter tests.
+ *
+ * BENCH(name) registers a measurement (timings, ratios) the same way; it runs
+ * only when its full name is given (scripts/bench/), never in `make test`,
+ * which checks behaviour, not speed.
  */
 #ifndef OMR_TEST_H
 #define OMR_TEST_H
@@ -20,6 +24,7 @@ struct test_case {
 	const char *name;
 	void (*fn)(void);
 	struct test_case *next;
+	bool bench;		/* BENCH(): run only when named in full */
 };
 
 void test_register(struct test_case *tc);
@@ -27,12 +32,16 @@ void test_fail(void);
 void test_skip(const char *why);
 bool test_skipped(void);
 
-#define TEST(tname)							\
+#define TEST_DEFINE_(tname, is_bench)					\
 	static void test_##tname(void);					\
-	static struct test_case tc_##tname = { #tname, test_##tname, 0 };	\
+	static struct test_case tc_##tname = { .name = #tname, .fn = test_##tname, \
+					       .bench = is_bench };	\
 	__attribute__((constructor)) static void reg_##tname(void)	\
 	{ test_register(&tc_##tname); }					\
 	static void test_##tname(void)
+
+#define TEST(tname)	TEST_DEFINE_(tname, false)
+#define BENCH(tname)	TEST_DEFINE_(tname, true)
 
 #define TEST_MSG(fmt, ...)						\
 	fprintf(stderr, "  %s:%d: " fmt "\n", __FILE__, __LINE__, ##__VA_ARGS__)

@@ -331,6 +331,9 @@ TEST(tcp_rtt_dump_in_parts_errors_and_other_replies)
 	dump.len = 0;
 	put_error(&dump, SEQ, -EPERM);
 	ASSERT_EQ(parse_all(), -EPERM, "an error ends the dump with its errno");
+	dump.len = 0;
+	put_error(&dump, SEQ, 1);	/* not an errno (found by tests/fuzz/fuzz_sock_diag) */
+	ASSERT_EQ(parse_all(), -EIO, "a positive error is no success: -EIO");
 	/* not ESTABLISHED (the request asks for those only, but still) */
 	start();
 	put_socket(&dump, SEQ, &(struct sock_spec){ .family = AF_INET, .src = "10.77.2.2",
@@ -441,6 +444,9 @@ TEST(tcp_rtt_wan_addresses_from_rtnetlink)
 	dump.len = 0;
 	put_error(&dump, SEQ, -EBUSY);
 	ASSERT_EQ(tcp_rtt_parse_addrs(&map, dump.buf, dump.len, SEQ), -EBUSY, "dump error");
+	dump.len = 0;
+	put_error(&dump, SEQ, 1);	/* not an errno (found by tests/fuzz/fuzz_rtnl_addrs) */
+	ASSERT_EQ(tcp_rtt_parse_addrs(&map, dump.buf, dump.len, SEQ), -EIO, "a positive error: -EIO");
 }
 
 TEST(tcp_rtt_map_is_bounded)
