@@ -9,6 +9,7 @@
 #                         namespace, and a ping through it takes that long
 #   mptcp_trap/...        tests/net/test_mptcp_trap.sh, run here
 # Outside the VM (no OMR_VM=1 from scripts/vm/init) it only SKIPs.
+# VM_TEST_TIMEOUT=420  (the MPTCP test takes ~3 min in TCG on a busy host)
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 LAB_PREFIX=vk$$
