@@ -4,7 +4,7 @@
 # the one FAIL line each misbehaviour must give, naming what happened.
 #   silent_test_ends   a test that never ends: killed by the guest's per-test
 #                      timeout, a FAIL for it, and the next test still runs
-#   hung_guest_ends    a guest that stops (RT busy loops on every CPU): a FAIL
+#   hung_guest_ends    a guest that stops (every process frozen): a FAIL
 #                      "the guest hung" from the host's heartbeat timeout
 #   panic_ends         a kernel panic in a test (sysrq c): a FAIL "kernel
 #                      panic", the tests after it are SKIPped as not run
