@@ -6,6 +6,8 @@
 #                      timeout, a FAIL for it, and the next test still runs
 #   hung_guest_ends    a guest that stops (every process frozen): a FAIL
 #                      "the guest hung" from the host's heartbeat timeout
+#   kernel_warning_fails  a kernel warning while a test runs: a FAIL for the
+#                      test, though the test passed
 #   panic_ends         a kernel panic in a test (sysrq c): a FAIL "kernel
 #                      panic", the tests after it are SKIPped as not run
 #   boot_panic_ends    init=/nonexistent: a FAIL "kernel panic" before the
@@ -55,7 +57,8 @@ if [ -n "$probe" ]; then
 fi
 
 if vmrun silent_test_ends 1 VM_TEST_TIMEOUT=3 -- \
-	"$H/guest_pass.sh" "$H/guest_silent.sh" "$H/guest_pass.sh" "$H/guest_panic.sh" "$H/guest_pass.sh"; then
+	"$H/guest_pass.sh" "$H/guest_silent.sh" "$H/guest_warn.sh" "$H/guest_pass.sh" \
+	"$H/guest_panic.sh" "$H/guest_pass.sh"; then
 	if has silent_test_ends '^FAIL guest_silent: no end within VM_TEST_TIMEOUT=3 s'; then
 		if [ "$(grep -c '^PASS guest_pass/ran in ' <<< "$OUT")" = 2 ]; then
 			pass silent_test_ends
@@ -63,6 +66,8 @@ if vmrun silent_test_ends 1 VM_TEST_TIMEOUT=3 -- \
 			fail silent_test_ends "want a 'PASS guest_pass/ran' line before and after it: $(tr '\n' '|' <<< "$OUT")"
 		fi
 	fi
+	has kernel_warning_fails '^FAIL guest_warn: the kernel warned while it ran: WARNING: CPU: 0 PID: [0-9]+ at net/mptcp/omr_selftest.c:1' &&
+	has kernel_warning_fails '^PASS guest_warn/warn_written$' && pass kernel_warning_fails
 	has panic_ends '^FAIL guest_panic: kernel panic \(sysrq triggered crash\), while it ran$' &&
 	has panic_ends '^SKIP guest_pass: not run' && pass panic_ends
 fi
