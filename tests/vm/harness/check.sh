@@ -52,7 +52,7 @@ trap 'rm -f "$ERR"' EXIT
 
 probe=$(scripts/vm/run --check 2>&1)
 if [ -n "$probe" ]; then
-	echo "$probe" | sed 's/^SKIP vm:/SKIP vm_harness:/'
+	echo "SKIP vm_harness: ${probe#SKIP vm: }"
 	exit 0
 fi
 
