@@ -7,6 +7,7 @@
 #   make san        ASan+UBSan (clang-16) builds in build-asan/: the agent, the
 #                   unit and BPF tests, the libFuzzer targets (make test runs them)
 #   make fuzz       each libFuzzer target of tests/fuzz for FUZZ_TIME s (60)
+#   make vmtest     tests in a qemu VM with the test kernel (VM_KERNEL, VM_TESTS, VM_ACCEL)
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make vmlinux    regenerate vmlinux/<arch>/vmlinux.h from the running kernel
 #   V=1             show the commands
@@ -60,7 +61,7 @@ TOOLS     := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRCS))
 
 .DELETE_ON_ERROR:
 .SECONDARY: $(BPF_OBJS)
-.PHONY: all deps deps-build deps-test test demo bench install uninstall vmlinux clean san fuzz
+.PHONY: all deps deps-build deps-test test demo bench install uninstall vmlinux clean san fuzz vmtest
 
 all: deps-build $(BUILD)/omr-steer
 
@@ -140,6 +141,10 @@ fuzz: san
 
 test: deps-test $(BUILD)/omr-steer $(BUILD)/test_unit $(BUILD)/test_bpf $(TOOLS) san
 	$(Q)tests/run
+
+# VM_TESTS="tests/vm/test_x.sh tests/net/test_y.sh" (default: tests/vm/test_*.sh)
+vmtest: deps-test $(BUILD)/omr-steer $(BUILD)/test_unit $(BUILD)/test_bpf $(TOOLS)
+	$(Q)scripts/vm/run
 
 demo: deps-test $(BUILD)/omr-steer $(TOOLS)
 	$(Q)scripts/demo.sh

@@ -6,8 +6,9 @@ set -eu
 build_pkgs="make gcc clang-16 llvm-16 libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config"
 run_pkgs="iproute2 nftables procps util-linux kmod"
 # socat: test_tcp_rtt; man-db: the man page test; systemd: systemd-analyze
-# verify of the unit; libclang-rt-16-dev: ASan/UBSan and libFuzzer for clang-16
-test_pkgs="$run_pkgs iputils-ping bc jq socat man-db systemd libclang-rt-16-dev"
+# verify of the unit; libclang-rt-16-dev: ASan/UBSan and libFuzzer for clang-16;
+# qemu-system-x86: make vmtest
+test_pkgs="$run_pkgs iputils-ping bc jq socat man-db systemd libclang-rt-16-dev qemu-system-x86"
 
 case "${1:-all}" in
 build) want="$build_pkgs" ;;
