@@ -5,7 +5,8 @@ set -eu
 
 build_pkgs="make gcc clang-16 llvm-16 libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config"
 run_pkgs="iproute2 nftables procps util-linux kmod"
-test_pkgs="$run_pkgs iputils-ping bc jq"
+# prometheus: for promtool (check metrics); 19 MB download, 96 MB installed
+test_pkgs="$run_pkgs iputils-ping bc jq prometheus curl"
 
 case "${1:-all}" in
 build) want="$build_pkgs" ;;
