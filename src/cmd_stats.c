@@ -146,7 +146,7 @@ static int watch(const struct cli_opts *o, const struct datapath *dp)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	while (!stop) {
-		int n = wan_stats_collect(dp, rows);
+		int n = wan_stats_collect(dp, datapath_agent_pid(dp) != 0, rows);
 		__u64 now = monotonic_ns();
 
 		for (int i = 0; i < n; i++)
@@ -183,7 +183,7 @@ int cmd_stats(const struct cli_opts *o)
 	if (o->watch_secs > 0) {
 		err = watch(o, &dp);
 	} else {
-		n = wan_stats_collect(&dp, rows);
+		n = wan_stats_collect(&dp, datapath_agent_pid(&dp) != 0, rows);
 		print_rows(o, &dp, rows, n);
 		err = EXIT_OK;
 	}

@@ -161,7 +161,7 @@ static bool respond(struct metrics_client *c, bool too_big, const struct datapat
 	if (!f)
 		return false;
 	if (status[0] == '2')
-		metrics_write(f, rows, wan_stats_collect(dp, rows), true);
+		metrics_write(f, rows, wan_stats_collect(dp, true, rows), true);
 	else {
 		fprintf(f, "%s\n", status);
 		type = "text/plain; charset=utf-8";
@@ -227,7 +227,7 @@ static void client_write(struct metrics_client *c)
 		client_close(c);	/* sent (or the client left): one request only */
 }
 
-static void accept_clients(struct metrics_server *s, __u64 now_ns)
+static void accept_clients(struct metrics_server *s, const struct datapath *dp, __u64 now_ns)
 {
 	for (int i = 0; i < METRICS_MAX_CLIENTS; i++) {
 		struct metrics_client *c = &s->c[i];
@@ -239,6 +239,7 @@ static void accept_clients(struct metrics_server *s, __u64 now_ns)
 			return;		/* EAGAIN: no more waiting */
 		c->deadline_ns = now_ns + METRICS_CLIENT_NS;
 		c->in_len = 0;
+		client_read(s, c, dp);	/* the request is often there already */
 	}
 }
 
@@ -266,5 +267,5 @@ void metrics_server_ready(struct metrics_server *s, const struct pollfd *pfd, in
 		if (s->c[i].fd >= 0 && now_ns >= s->c[i].deadline_ns)
 			client_close(&s->c[i]);	/* idle or too slow */
 	if (pfd[0].fd >= 0 && (pfd[0].revents & POLLIN))
-		accept_clients(s, now_ns);
+		accept_clients(s, dp, now_ns);
 }

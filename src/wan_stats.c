@@ -15,10 +15,9 @@ const char *wan_stats_state(const struct wan_entry *e)
 	}
 }
 
-int wan_stats_collect(const struct datapath *dp, struct stats_row *rows)
+int wan_stats_collect(const struct datapath *dp, bool agent, struct stats_row *rows)
 {
 	struct omr_meta meta = {};
-	bool agent = datapath_agent_pid(dp) != 0;
 	__u64 now = monotonic_ns(), max_age;
 	int n = 0;
 

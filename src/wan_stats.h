@@ -17,10 +17,11 @@ struct stats_row {
 
 /*
  * The configured WANs of @dp into @rows (OMR_MAX_WANS of them), with their
- * totals; rates from the agent if it is alive and sampled within three
- * intervals.  Returns how many rows were filled.
+ * totals; rates from the agent if it is alive (@agent_alive: as
+ * datapath_agent_pid() says, or true in the agent itself) and sampled within
+ * three intervals.  Returns how many rows were filled.
  */
-int wan_stats_collect(const struct datapath *dp, struct stats_row *rows);
+int wan_stats_collect(const struct datapath *dp, bool agent_alive, struct stats_row *rows);
 
 /* "up", "degraded", "down", "detached" or "missing". */
 const char *wan_stats_state(const struct wan_entry *e);
