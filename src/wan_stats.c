@@ -17,17 +17,21 @@ const char *wan_stats_state(const struct wan_entry *e)
 
 int wan_stats_collect(const struct datapath *dp, bool agent, struct stats_row *rows)
 {
+	struct wan_entry tbl[OMR_MAX_WANS];
 	struct omr_meta meta = {};
 	__u64 now = monotonic_ns(), max_age;
 	int n = 0;
 
+	if (datapath_read_wans(dp, tbl))
+		return 0;
 	datapath_read_meta(dp, &meta);
 	max_age = 3ULL * (meta.interval_ms ? meta.interval_ms : 1000) * 1000000ULL;
 	for (__u32 i = 0; i < OMR_MAX_WANS; i++) {
 		struct stats_row *r = &rows[n];
 
-		if (datapath_read_wan(dp, i, &r->e) || !(r->e.flags & OMR_WAN_F_CONFIGURED))
+		if (!(tbl[i].flags & OMR_WAN_F_CONFIGURED))
 			continue;
+		r->e = tbl[i];
 		if (datapath_read_totals(dp, i, &r->t))
 			continue;
 		r->wan_idx = i;
