@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include "metrics.h"
 #include "metrics_http.h"
 #include "probe.h"
@@ -95,6 +96,8 @@ int metrics_server_listen(struct metrics_server *s, const struct metrics_listen 
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (l->addr.ss_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	/* wake the loop once per scrape: when the request is there, not before */
+	setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &one, sizeof(one));
 	if (bind(fd, (const struct sockaddr *)&l->addr, l->addr_len) || listen(fd, 16)) {
 		int err = -errno;
 

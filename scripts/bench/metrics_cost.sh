@@ -76,4 +76,13 @@ phase b "scraped ${RATE}/s" 1
 phase c "idle again" 0
 printf 'added by %s scrapes/s: %.3f %% of one core (target <= 1 %%; vs the mean of both idle phases)\n' \
 	"$RATE" "$(echo "$(cat "$run/cpu.b") - ($(cat "$run/cpu.a") + $(cat "$run/cpu.c")) / 2" | bc -l)"
+# the same cost per scrape, from a burst of back-to-back scrapes (less
+# sensitive to the machine's load than the difference of two 10 s phases)
+N=2000
+t0=$(cpu_ns); s0=$(date +%s.%N)
+ip netns exec "$ns-a" timeout 60 curl -s -o /dev/null "http://127.0.0.1:9469/metrics?[1-$N]"
+t1=$(cpu_ns); s1=$(date +%s.%N)
+per=$(echo "(($t1 - $t0) / 1000000000 - ($(cat "$run/cpu.a") + $(cat "$run/cpu.c")) / 200 * ($s1 - $s0)) / $N * 1000000" | bc -l)
+printf 'burst of %d scrapes: %.0f us of agent CPU per scrape, i.e. %.3f %% of one core at %s/s\n' \
+	"$N" "$per" "$(echo "$per * $RATE / 10000" | bc -l)" "$RATE"
 echo "(load average now: $(cut -d' ' -f1-3 /proc/loadavg); jitter = |spacing of samples - 100 ms|)"
