@@ -352,6 +352,8 @@ static int setup(struct agent *a)
 		pr_err("omr-steer is already running on %s (pid %d)", a->opts->pin_dir, other);
 		return 1;
 	}
+	if (serve_metrics(a, ""))	/* before anything is attached */
+		return 1;
 	publish_meta(a, true);	/* from now on `unload` and `status` see us */
 	if (wans_adopt(&a->wans, &a->dp)) {
 		pr_err("cannot read %s/%s", a->opts->pin_dir, OMR_MAP_WAN_TABLE);
@@ -368,8 +370,6 @@ static int setup(struct agent *a)
 		return 1;
 	}
 	live_configure(&a->live, &a->wans, &a->cfg);
-	if (serve_metrics(a, ""))
-		return 1;
 	ret = steering_open(&a->steering, a->opts->pin_dir);
 	if (ret)
 		pr_warn("steering: cannot open its maps (%s): flows are not steered", strerror(-ret));

@@ -12,7 +12,9 @@
 #    serves at once) are closed by the agent (after the kernel's deferred
 #    accept and the agent's 2 s per client), and while they hang on the
 #    control loop keeps working: a SIGHUP's new weight shows in stats;
-#  - the agent stopped: `stats --prometheus` says omr_steer_up 0, still valid.
+#  - garbage is 400; a reload with another port moves the socket;
+#  - the agent stopped: `stats --prometheus` says omr_steer_up 0, still valid;
+#  - `metrics` on an address the router does not have: load exits 1, saying so.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 LAB_PREFIX=${LAB_PREFIX:-om$$}
@@ -143,6 +145,11 @@ else
 	lab_fail metrics_http_oversized "reply '${reply%$'\r'}', next scrape '$code'"
 fi
 
+reply=$(in_ns lan timeout 5 bash -c "exec 3<>/dev/tcp/$RTR_LAN4/$PORT &&
+	printf 'hello there\r\n\r\n' >&3; head -n 1 <&3" 2>/dev/null)
+lab_check metrics_http_400 "garbage answered '${reply%$'\r'}', want 400" \
+	[ "${reply%$'\r'}" = "HTTP/1.0 400 Bad Request" ]
+
 # ---- idle clients ---------------------------------------------------------------
 
 # 12 connections that say nothing (the agent serves 8 at once); each one
@@ -173,6 +180,23 @@ lab_check metrics_idle_closed "$closed of 12 idle clients were closed by the age
 code=$(lan_curl -o /dev/null -w '%{http_code}' "$URL")
 lab_check metrics_after_idle "GET /metrics after the idle clients: '$code'" [ "$code" = 200 ]
 
+# ---- a reload moves the socket --------------------------------------------------
+
+lab_conf "$CONF" "interval 0.5" "wan wan1 weight 1" "wan wan2 weight 5" \
+	"metrics $RTR_LAN4:$((PORT + 1))"
+kill -HUP "$OMR_PID"
+new_port_serves() {
+	[ "$(lan_curl -o /dev/null -w '%{http_code}' "http://$RTR_LAN4:$((PORT + 1))/metrics" \
+		2>/dev/null)" = 200 ]
+}
+if lab_wait 3 new_port_serves; then
+	old=$(lan_curl -o /dev/null -w '%{http_code}' "$URL" 2>/dev/null)
+	lab_check metrics_reload_moves "after the reload the old port answered '$old', want nothing" \
+		[ "$old" = 000 ]
+else
+	lab_fail metrics_reload_moves "port $((PORT + 1)) does not serve 3 s after the reload"
+fi
+
 # ---- the agent stopped -------------------------------------------------------------
 
 omr_stop
@@ -183,5 +207,17 @@ if omr stats --prometheus --pin-dir "$LAB_PIN_DIR" > "$OUT.down"; then
 	promtool_ok metrics_stats_down_promtool "$OUT.down"
 else
 	lab_fail metrics_stats_agent_down "stats --prometheus failed with the agent stopped"
+fi
+
+# an address the router does not have: load refuses, and says where
+lab_conf "$CONF" "wan wan1 weight 1" "metrics 192.0.2.77:$PORT"
+OMR_LOG=$LAB_TMP/bad-metrics.log
+in_ns rtr timeout 20 "$OMR" load -c "$CONF" --pin-dir "$LAB_PIN_DIR" \
+	--pidfile "$LAB_TMP/bad.pid" > "$OMR_LOG" 2>&1
+rc=$?
+if [ "$rc" = 1 ] && grep -q "cannot serve /metrics on 192.0.2.77:$PORT" "$OMR_LOG"; then
+	lab_pass metrics_bad_address
+else
+	lab_fail metrics_bad_address "load exited $rc: $(tr '\n' ' ' < "$OMR_LOG")"
 fi
 lab_finish
