@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What serving GET /metrics costs the agent (issue 11): 2 WANs, interval
-# 0.1 s, `metrics 127.0.0.1:9469`; 10 s without scrapes, 10 s of curl
-# scraping 100 times a second (one connection each), 10 s without again.
+# 0.1 s, `metrics 127.0.0.1:9469`; 10 s phases: without scrapes, with curl
+# scraping 100 times a second (one connection each), alternating (idle,
+# scraped, idle, scraped, idle) so that the machine's own noise shows.
 # For each phase: the agent's CPU (scheduler ns, /proc/PID/schedstat) and
 # the control loop's regularity (build/tools/tickwatch: the spacing of the
 # agent's sample stamps against the interval).
@@ -73,16 +74,19 @@ phase() {
 echo "agent: 2 WANs, interval 0.1 s, metrics 127.0.0.1:9469; ${SECS} s per phase"
 phase a idle 0
 phase b "scraped ${RATE}/s" 1
-phase c "idle again" 0
-printf 'added by %s scrapes/s: %.3f %% of one core (target <= 1 %%; vs the mean of both idle phases)\n' \
-	"$RATE" "$(echo "$(cat "$run/cpu.b") - ($(cat "$run/cpu.a") + $(cat "$run/cpu.c")) / 2" | bc -l)"
+phase c idle 0
+phase d "scraped ${RATE}/s" 1
+phase e idle 0
+idle=$(echo "($(cat "$run/cpu.a") + $(cat "$run/cpu.c") + $(cat "$run/cpu.e")) / 3" | bc -l)
+printf 'added by %s scrapes/s: %.3f %% of one core (target <= 1 %%; mean of the scraped phases - mean of the idle ones)\n' \
+	"$RATE" "$(echo "($(cat "$run/cpu.b") + $(cat "$run/cpu.d")) / 2 - $idle" | bc -l)"
 # the same cost per scrape, from a burst of back-to-back scrapes (less
 # sensitive to the machine's load than the difference of two 10 s phases)
 N=2000
 t0=$(cpu_ns); s0=$(date +%s.%N)
 ip netns exec "$ns-a" timeout 60 curl -s -o /dev/null "http://127.0.0.1:9469/metrics?[1-$N]"
 t1=$(cpu_ns); s1=$(date +%s.%N)
-per=$(echo "(($t1 - $t0) / 1000000000 - ($(cat "$run/cpu.a") + $(cat "$run/cpu.c")) / 200 * ($s1 - $s0)) / $N * 1000000" | bc -l)
+per=$(echo "(($t1 - $t0) / 1000000000 - $idle / 100 * ($s1 - $s0)) / $N * 1000000" | bc -l)
 printf 'burst of %d scrapes: %.0f us of agent CPU per scrape, i.e. %.3f %% of one core at %s/s\n' \
 	"$N" "$per" "$(echo "$per * $RATE / 10000" | bc -l)" "$RATE"
 echo "(load average now: $(cut -d' ' -f1-3 /proc/loadavg); jitter = |spacing of samples - 100 ms|)"
