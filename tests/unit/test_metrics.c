@@ -132,3 +132,98 @@ TEST(metrics_promtool)
 	unlink(path);
 	free(out);
 }
+
+/* ---- the responder (metrics_http.c), on a loopback socket ------------------- */
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include "metrics_http.h"
+
+static int connect_to(const struct metrics_server *s)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+	int fd;
+
+	getsockname(s->fd, (struct sockaddr *)&sin, &len);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&sin, len)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* One round of the agent's loop for the server: poll (up to 200 ms), ready. */
+static int serve_round(struct metrics_server *s, const struct datapath *dp, __u64 now_ns)
+{
+	struct pollfd pfd[METRICS_POLLFDS];
+	int n = metrics_server_pollfds(s, pfd);
+
+	poll(pfd, n, 200);
+	metrics_server_ready(s, pfd, n, dp, now_ns);
+	return n;
+}
+
+static int busy_clients(const struct metrics_server *s)
+{
+	int n = 0;
+
+	for (int i = 0; i < METRICS_MAX_CLIENTS; i++)
+		n += s->c[i].fd >= 0;
+	return n;
+}
+
+TEST(metrics_http_responder)
+{
+	struct metrics_listen l = { .set = true, .addr_len = sizeof(struct sockaddr_in) };
+	struct sockaddr_in *sin = (struct sockaddr_in *)&l.addr;
+	struct metrics_server s;
+	struct datapath dp;		/* no maps: an exposition without WANs */
+	struct pollfd pfd[METRICS_POLLFDS];
+	int fds[METRICS_MAX_CLIENTS + 1], cfd;
+	char buf[4096];
+	ssize_t got = 0, r;
+
+	sin->sin_family = AF_INET;
+	sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);	/* port 0: any free one */
+	datapath_init(&dp, "/nonexistent");
+	metrics_server_init(&s);
+	if (!ASSERT_EQ(metrics_server_listen(&s, &l), 0, "listen on 127.0.0.1"))
+		return;
+
+	/* a whole request: one answer, then the connection is closed */
+	cfd = connect_to(&s);
+	ASSERT_TRUE(cfd >= 0, "connect");
+	ASSERT_EQ(write(cfd, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n", 35), 35, "request");
+	for (int round = 0; round < 10 && !s.served; round++)
+		serve_round(&s, &dp, 1);
+	ASSERT_EQ(s.served, 1, "answered");
+	while (got < (ssize_t)sizeof(buf) - 1 && (r = read(cfd, buf + got, sizeof(buf) - 1 - got)) > 0)
+		got += r;
+	buf[got] = '\0';
+	ASSERT_TRUE(!strncmp(buf, "HTTP/1.0 200 OK\r\n", 17), "status line");
+	ASSERT_TRUE(strstr(buf, "Content-Type: " METRICS_CONTENT_TYPE "\r\n"), "content type");
+	ASSERT_TRUE(strstr(buf, "\r\n\r\n# HELP omr_steer_up"), "the exposition after the headers");
+	ASSERT_EQ(busy_clients(&s), 0, "the connection is closed after one answer");
+	close(cfd);
+
+	/* clients that send half a request: 8 served at once, the rest wait */
+	for (int i = 0; i <= METRICS_MAX_CLIENTS; i++) {
+		fds[i] = connect_to(&s);
+		ASSERT_EQ(write(fds[i], "GET /met", 8), 8, "half a request");
+	}
+	for (int round = 0; round < 20 && busy_clients(&s) < METRICS_MAX_CLIENTS; round++)
+		serve_round(&s, &dp, 2);
+	ASSERT_EQ(busy_clients(&s), METRICS_MAX_CLIENTS, "the cap is reached");
+	metrics_server_pollfds(&s, pfd);
+	ASSERT_EQ(pfd[0].fd, -1, "the listening socket is not polled at the cap");
+	ASSERT_TRUE(metrics_server_timeout_ms(&s, 2) <= 2000, "poll wakes for the deadline");
+	/* past the deadline: all of them are closed, the waiting one comes in */
+	serve_round(&s, &dp, 2 + METRICS_CLIENT_NS);
+	ASSERT_TRUE(busy_clients(&s) <= 1, "idle clients closed at their deadline");
+	for (int i = 0; i <= METRICS_MAX_CLIENTS; i++)
+		close(fds[i]);
+	metrics_server_close(&s);
+	ASSERT_EQ(s.fd, -1, "closed");
+}
