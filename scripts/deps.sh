@@ -7,8 +7,9 @@ build_pkgs="make gcc clang-16 llvm-16 libbpf-dev bpftool libelf-dev zlib1g-dev p
 run_pkgs="iproute2 nftables procps util-linux kmod"
 # socat: test_tcp_rtt; man-db: the man page test; systemd: systemd-analyze
 # verify of the unit; libclang-rt-16-dev: ASan/UBSan and libFuzzer for clang-16;
-# qemu-system-x86: make vmtest
-test_pkgs="$run_pkgs iputils-ping bc jq socat man-db systemd libclang-rt-16-dev qemu-system-x86"
+# qemu-system-x86: make vmtest; prometheus: for promtool (check metrics),
+# 19 MB download, 96 MB installed; curl: the /metrics scrape
+test_pkgs="$run_pkgs iputils-ping bc jq socat man-db systemd libclang-rt-16-dev qemu-system-x86 prometheus curl"
 
 case "${1:-all}" in
 build) want="$build_pkgs" ;;
@@ -36,3 +37,11 @@ if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -mtime -1 2>/d
 fi
 # shellcheck disable=SC2086
 apt-get install -y -qq -o DPkg::Lock::Timeout=600 --no-install-recommends $missing >/dev/null
+# The prometheus package is here for its promtool only: do not leave a
+# Prometheus server enabled (listening on :9090) on the developer's machine.
+case " $missing " in
+*" prometheus "*)
+	if command -v systemctl >/dev/null 2>&1; then
+		systemctl disable --now prometheus prometheus-node-exporter >/dev/null 2>&1 || true
+	fi ;;
+esac

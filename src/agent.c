@@ -26,6 +26,7 @@
 #include "datapath.h"
 #include "live.h"
 #include "log.h"
+#include "metrics_http.h"
 #include "mptcp.h"
 #include "pidfile.h"
 #include "pindir.h"
@@ -48,6 +49,7 @@ struct agent {
 	struct pin_dir pin;		/* the pin dir, locked for the agent's life */
 	int pidfile_fd, signal_fd, timer_fd, link_fd;
 	int ready_fd;			/* -d: tells the waiting parent we are up */
+	struct metrics_server metrics;	/* "metrics ADDR:PORT": GET /metrics */
 	struct omr_policy policy;	/* as last published */
 	bool policy_written;
 };
@@ -219,6 +221,24 @@ static void sample(struct agent *a)
 	update_weights(a, false);
 }
 
+/* Listen where "metrics" says (or stop); a failure keeps what there was. */
+static int serve_metrics(struct agent *a, const char *ctx)
+{
+	char where[64] = "";
+	int ret = metrics_server_listen(&a->metrics, &a->cfg.metrics);
+
+	if (a->cfg.metrics.set)
+		metrics_listen_format(&a->cfg.metrics, where, sizeof(where));
+	if (ret)
+		pr_err("%scannot serve /metrics on %s (metrics line in %s): %s%s", ctx, where,
+		       a->opts->config_path, strerror(-ret),
+		       ret == -EADDRINUSE ? "; another program listens there, pick another port" :
+		       ret == -EADDRNOTAVAIL ? "; no interface has that address" : "");
+	else if (a->cfg.metrics.set)
+		pr_debug("serving GET /metrics on %s", where);
+	return ret;
+}
+
 static void reload(struct agent *a)
 {
 	static struct steer_config next;	/* large: keep it off the stack */
@@ -243,6 +263,7 @@ static void reload(struct agent *a)
 		steering_configure(&a->steering, &a->cfg.steering, a->cfg.interval_ms);
 	if (sched_changed)
 		start_mptcp(a);
+	serve_metrics(a, "reload: ");
 	update_weights(a, true);
 	bump_generation(a);
 	if (a->cfg.interval_ms != old_interval)
@@ -331,6 +352,8 @@ static int setup(struct agent *a)
 		pr_err("omr-steer is already running on %s (pid %d)", a->opts->pin_dir, other);
 		return 1;
 	}
+	if (serve_metrics(a, ""))	/* before anything is attached */
+		return 1;
 	publish_meta(a, true);	/* from now on `unload` and `status` see us */
 	if (wans_adopt(&a->wans, &a->dp)) {
 		pr_err("cannot read %s/%s", a->opts->pin_dir, OMR_MAP_WAN_TABLE);
@@ -381,7 +404,8 @@ static int setup(struct agent *a)
 	return 0;
 }
 
-enum { PFD_SIGNAL, PFD_TIMER, PFD_LINK, PFD_PROBES };
+enum { PFD_SIGNAL, PFD_TIMER, PFD_LINK, PFD_METRICS,
+       PFD_PROBES = PFD_METRICS + METRICS_POLLFDS };
 
 static int loop(struct agent *a)
 {
@@ -395,9 +419,13 @@ static int loop(struct agent *a)
 	for (;;) {
 		int n_probes = live_pollfds(&a->live, pfd + PFD_PROBES, probe_slot,
 					    OMR_MAX_WANS + 1);
+		int n_metrics = metrics_server_pollfds(&a->metrics, pfd + PFD_METRICS);
 		bool health_changed = false;
 
-		if (poll(pfd, PFD_PROBES + n_probes, -1) < 0) {
+		for (int i = n_metrics; i < METRICS_POLLFDS; i++)
+			pfd[PFD_METRICS + i] = (struct pollfd){ .fd = -1 };
+		if (poll(pfd, PFD_PROBES + n_probes,
+			 metrics_server_timeout_ms(&a->metrics, monotonic_ns())) < 0) {
 			if (errno == EINTR)
 				continue;
 			pr_err("poll: %s", strerror(errno));
@@ -430,6 +458,9 @@ static int loop(struct agent *a)
 								   monotonic_ns());
 		if (health_changed)
 			update_weights(a, false);
+		/* last: a scrape sees this round's figures */
+		metrics_server_ready(&a->metrics, pfd + PFD_METRICS, n_metrics, &a->dp,
+				     monotonic_ns());
 	}
 }
 
@@ -444,6 +475,7 @@ int agent_run(const struct agent_opts *o)
 	a.opts = o;
 	a.mptcp_mode = -1;
 	live_init(&a.live);
+	metrics_server_init(&a.metrics);
 	a.pidfile_fd = a.signal_fd = a.timer_fd = a.link_fd = a.ready_fd = a.pin.fd = -1;
 	datapath_init(&a.dp, o->pin_dir);
 	if (o->daemonize) {
@@ -474,6 +506,7 @@ int agent_run(const struct agent_opts *o)
 	if (!started && a.dp.meta_fd >= 0)
 		publish_meta(&a, false);	/* published early in setup */
 	live_close(&a.live);
+	metrics_server_close(&a.metrics);
 	if (a.steering_open)
 		steering_close(&a.steering);
 	datapath_close(&a.dp);

@@ -16,6 +16,7 @@ struct cli_opts {
 	const char *pin_dir;		/* --pin-dir DIR */
 	const char *pidfile;		/* --pidfile FILE */
 	bool json;			/* --json */
+	bool prometheus;		/* --prometheus */
 	bool daemonize;			/* -d, --daemon */
 	double watch_secs;		/* --watch SECS, 0 = once */
 	bool config_given;		/* -c was on the command line */

@@ -14,56 +14,10 @@
 #include "datapath.h"
 #include "log.h"
 #include "output.h"
+#include "metrics.h"
 #include "rates.h"
+#include "wan_stats.h"
 #include "weights.h"
-
-struct stats_row {
-	__u32 wan_idx;
-	struct wan_entry e;
-	struct wan_totals t;
-	__u64 tx_bps, rx_bps;
-};
-
-static const char *wan_state(const struct wan_entry *e)
-{
-	if (!(e->flags & OMR_WAN_F_PRESENT))
-		return "missing";
-	if (!(e->flags & OMR_WAN_F_ATTACHED))
-		return "detached";
-	switch (e->state) {
-	case OMR_WAN_STATE_UP: return "up";
-	case OMR_WAN_STATE_DEGRADED: return "degraded";
-	default: return "down";
-	}
-}
-
-/* The configured WANs, with totals; rates from the agent if it is alive and recent. */
-static int collect(const struct datapath *dp, struct stats_row *rows)
-{
-	struct omr_meta meta = {};
-	bool agent = datapath_agent_pid(dp) != 0;
-	__u64 now = monotonic_ns(), max_age;
-	int n = 0;
-
-	datapath_read_meta(dp, &meta);
-	max_age = 3ULL * (meta.interval_ms ? meta.interval_ms : 1000) * 1000000ULL;
-	for (__u32 i = 0; i < OMR_MAX_WANS; i++) {
-		struct stats_row *r = &rows[n];
-
-		if (datapath_read_wan(dp, i, &r->e) || !(r->e.flags & OMR_WAN_F_CONFIGURED))
-			continue;
-		if (datapath_read_totals(dp, i, &r->t))
-			continue;
-		r->wan_idx = i;
-		r->tx_bps = r->rx_bps = 0;
-		if (agent && r->e.rate_stamp_ns && now - r->e.rate_stamp_ns <= max_age) {
-			r->tx_bps = r->e.tx_bps;
-			r->rx_bps = r->e.rx_bps;
-		}
-		n++;
-	}
-	return n;
-}
 
 static double share_of(const struct stats_row *r, __u64 total)
 {
@@ -93,7 +47,7 @@ static void print_json(const struct stats_row *rows, int n, __u64 total)
 		       (unsigned long long)r->t.tx_bytes, (unsigned long long)r->t.rx_bytes,
 		       (unsigned long long)r->t.tx_packets, (unsigned long long)r->t.rx_packets,
 		       (unsigned long long)r->tx_bps, (unsigned long long)r->rx_bps,
-		       r->e.effective_weight, wan_state(&r->e), share_of(r, total),
+		       r->e.effective_weight, wan_stats_state(&r->e), share_of(r, total),
 		       (unsigned long long)r->e.flows, (unsigned long long)r->t.flows_assigned,
 		       (unsigned long long)r->t.flows_steered, (unsigned long long)r->t.steer_errors,
 		       (unsigned long long)r->t.steer_drops, (unsigned long long)r->e.capacity_bps,
@@ -123,7 +77,7 @@ static void print_table(const struct stats_row *rows, int n, __u64 total)
 
 		snprintf(cell[i][0], 24, "%s", r->e.name);
 		snprintf(cell[i][1], 24, "%u", r->e.ifindex);
-		snprintf(cell[i][2], 24, "%s", wan_state(&r->e));
+		snprintf(cell[i][2], 24, "%s", wan_stats_state(&r->e));
 		if (r->e.weight == OMR_WEIGHT_AUTO || r->e.effective_weight != r->e.weight)
 			snprintf(cell[i][3], 24, "%s (%s)", weight_str(r->e.weight, w, sizeof(w)),
 				 weight_str(r->e.effective_weight, ew, sizeof(ew)));
@@ -164,13 +118,16 @@ static void print_table(const struct stats_row *rows, int n, __u64 total)
 		printf("(no WAN configured)\n");
 }
 
-static void print_rows(const struct cli_opts *o, const struct stats_row *rows, int n)
+static void print_rows(const struct cli_opts *o, const struct datapath *dp,
+		       const struct stats_row *rows, int n)
 {
 	__u64 total = 0;
 
 	for (int i = 0; i < n; i++)
 		total += rows[i].t.tx_bytes + rows[i].t.rx_bytes;
-	if (o->json)
+	if (o->prometheus)
+		metrics_write(stdout, rows, n, datapath_agent_pid(dp) != 0);
+	else if (o->json)
 		print_json(rows, n, total);
 	else
 		print_table(rows, n, total);
@@ -191,16 +148,16 @@ static int watch(const struct cli_opts *o, const struct datapath *dp)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	while (!stop) {
-		int n = collect(dp, rows);
+		int n = wan_stats_collect(dp, datapath_agent_pid(dp) != 0, rows);
 		__u64 now = monotonic_ns();
 
 		for (int i = 0; i < n; i++)
 			if (!rates_update(&samples[rows[i].wan_idx], &rows[i].t, now,
 					  &rows[i].tx_bps, &rows[i].rx_bps))
 				rows[i].tx_bps = rows[i].rx_bps = 0;
-		if (!o->json)
+		if (!o->json && !o->prometheus)
 			printf("\033[H\033[2J");	/* home, clear */
-		print_rows(o, rows, n);
+		print_rows(o, dp, rows, n);
 		nanosleep(&ts, NULL);
 	}
 	return EXIT_OK;
@@ -228,8 +185,8 @@ int cmd_stats(const struct cli_opts *o)
 	if (o->watch_secs > 0) {
 		err = watch(o, &dp);
 	} else {
-		n = collect(&dp, rows);
-		print_rows(o, rows, n);
+		n = wan_stats_collect(&dp, datapath_agent_pid(&dp) != 0, rows);
+		print_rows(o, &dp, rows, n);
 		err = EXIT_OK;
 	}
 	datapath_close(&dp);

@@ -682,6 +682,11 @@ static int kw_rule(struct parse_ctx *ctx, int argc, char **argv)
 	return DELEGATE(classes_parse_rule, &ctx->cfg->steering.classes);
 }
 
+static int kw_metrics(struct parse_ctx *ctx, int argc, char **argv)
+{
+	return DELEGATE(metrics_parse_listen, &ctx->cfg->metrics);
+}
+
 struct config_keyword {
 	const char *name;
 	bool once;		/* may appear only once in a file */
@@ -697,6 +702,7 @@ static const struct config_keyword config_keywords[] = {
 	{ "pin", false, kw_pin },
 	{ "class", false, kw_class },
 	{ "rule", false, kw_rule },
+	{ "metrics", true, kw_metrics },
 };
 
 static void parse_statement(struct parse_ctx *ctx, char *line)

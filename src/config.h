@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include "metrics_http.h"
 #include "omr_steer_abi.h"
 #include "probe.h"
 #include "schedule.h"
@@ -40,6 +41,7 @@ struct steer_config {
 	int n_schedules;
 	struct schedule schedules[SCHEDULE_MAX];	/* "schedule WAN weight W DAYS HH:MM-HH:MM" */
 	struct steering_config steering;	/* "flows", "pin", wan "gateway"/"gateway6" */
+	struct metrics_listen metrics;		/* "metrics ADDR:PORT": serve GET /metrics */
 };
 
 /*

@@ -203,6 +203,24 @@ int datapath_read_wan(const struct datapath *dp, __u32 wan_idx, struct wan_entry
 	return ret_errno(bpf_map_lookup_elem(dp->wan_table_fd, &wan_idx, e));
 }
 
+int datapath_read_wans(const struct datapath *dp, struct wan_entry tbl[OMR_MAX_WANS])
+{
+	__u32 keys[OMR_MAX_WANS], out_batch, count = OMR_MAX_WANS;
+	int err;
+
+	/* an array map answers every index, in order, in one batch (kernel >= 5.6) */
+	err = bpf_map_lookup_batch(dp->wan_table_fd, NULL, &out_batch, keys, tbl, &count, NULL);
+	if ((!err || errno == ENOENT) && count == OMR_MAX_WANS &&
+	    keys[0] == 0 && keys[OMR_MAX_WANS - 1] == OMR_MAX_WANS - 1)
+		return 0;
+	for (__u32 i = 0; i < OMR_MAX_WANS; i++) {
+		err = datapath_read_wan(dp, i, &tbl[i]);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 int datapath_write_wan(const struct datapath *dp, __u32 wan_idx, const struct wan_entry *e)
 {
 	return ret_errno(bpf_map_update_elem(dp->wan_table_fd, &wan_idx, e, BPF_ANY));

@@ -54,6 +54,8 @@ int datapath_egress_fd(const struct datapath *dp);
 int datapath_ingress_fd(const struct datapath *dp);
 
 int datapath_read_wan(const struct datapath *dp, __u32 wan_idx, struct wan_entry *e);
+/* All OMR_MAX_WANS entries of wan_table in one system call where the kernel can. */
+int datapath_read_wans(const struct datapath *dp, struct wan_entry tbl[OMR_MAX_WANS]);
 int datapath_write_wan(const struct datapath *dp, __u32 wan_idx, const struct wan_entry *e);
 int datapath_read_totals(const struct datapath *dp, __u32 wan_idx, struct wan_totals *t);
 int datapath_reset_counters(const struct datapath *dp, __u32 wan_idx);

@@ -15,6 +15,7 @@ enum opt_bit {
 	OPT_CONFIG = 1 << 0, OPT_PIN_DIR = 1 << 1, OPT_PIDFILE = 1 << 2,
 	OPT_JSON = 1 << 3, OPT_DAEMON = 1 << 4, OPT_WATCH = 1 << 5,
 	OPT_NETWORK = 1 << 6, OPT_OUTPUT = 1 << 7,
+	OPT_PROMETHEUS = 1 << 8,
 };
 
 struct command {
@@ -30,8 +31,8 @@ static const struct command commands[] = {
 	{ "load", cmd_load, OPT_CONFIG | OPT_PIN_DIR | OPT_DAEMON | OPT_PIDFILE, 0,
 	  "[-c FILE] [--pin-dir DIR] [-d|--daemon] [--pidfile FILE]",
 	  "attach to every WAN and run the control loop" },
-	{ "stats", cmd_stats, OPT_PIN_DIR | OPT_JSON | OPT_WATCH, 0,
-	  "[--pin-dir DIR] [--json] [--watch SECS]",
+	{ "stats", cmd_stats, OPT_PIN_DIR | OPT_JSON | OPT_PROMETHEUS | OPT_WATCH, 0,
+	  "[--pin-dir DIR] [--json | --prometheus] [--watch SECS]",
 	  "per-WAN byte and packet counts and rates" },
 	{ "status", cmd_status, OPT_PIN_DIR | OPT_JSON, 0,
 	  "[--pin-dir DIR] [--json]", "agent, attachments and modes" },
@@ -51,6 +52,7 @@ static const struct option long_opts[] = {
 	{ "pin-dir", required_argument, NULL, 'P' },
 	{ "pidfile", required_argument, NULL, 'p' },
 	{ "json", no_argument, NULL, 'j' },
+	{ "prometheus", no_argument, NULL, 'M' },
 	{ "daemon", no_argument, NULL, 'd' },
 	{ "watch", required_argument, NULL, 'w' },
 	{ "network", required_argument, NULL, 'N' },
@@ -66,6 +68,7 @@ static const struct { int val; unsigned int bit; const char *name; } opt_names[]
 	{ 'p', OPT_PIDFILE, "--pidfile" }, { 'j', OPT_JSON, "--json" },
 	{ 'd', OPT_DAEMON, "-d/--daemon" }, { 'w', OPT_WATCH, "--watch" },
 	{ 'N', OPT_NETWORK, "--network" }, { 'o', OPT_OUTPUT, "-o/--output" },
+	{ 'M', OPT_PROMETHEUS, "--prometheus" },
 };
 
 static void usage(FILE *f)
@@ -142,6 +145,7 @@ int main(int argc, char **argv)
 			break;
 		case 'p': o.pidfile = optarg; break;
 		case 'j': o.json = true; break;
+		case 'M': o.prometheus = true; break;
 		case 'd': o.daemonize = true; break;
 		case 'w': {
 			char *end;
@@ -175,6 +179,10 @@ int main(int argc, char **argv)
 				cmd->name, opt_names[i].name, cmd->name, cmd->args);
 			return EXIT_USAGE;
 		}
+	}
+	if (o.json && o.prometheus) {
+		fprintf(stderr, "Error: --json and --prometheus are two formats: give one\n");
+		return EXIT_USAGE;
 	}
 	return cmd->fn(&o);
 }

@@ -180,7 +180,7 @@ TEST(config_weight_bad)
 TEST(config_unknown_keyword)
 {
 	expect_error("wan eth1 weight 1\n\nwan0 eth1 weight 5\n", "x.conf:3: ", "unknown keyword");
-	ASSERT_STREQ(err, "x.conf:3: unknown keyword 'wan0' (expected interval, wan, schedule, mptcp-scheduler, flows, pin, class, rule)", "message");
+	ASSERT_STREQ(err, "x.conf:3: unknown keyword 'wan0' (expected interval, wan, schedule, mptcp-scheduler, flows, pin, class, rule, metrics)", "message");
 	expect_error("WAN eth1 weight 1\nwan eth2 weight 1\n", "x.conf:1: ", "'WAN'");
 }
 
@@ -764,6 +764,30 @@ TEST(config_mptcp_scheduler)
 	expect_error("mptcp-scheduler maybe\nwan eth1 weight 1\n", "x.conf:1: ", "yes or no");
 	expect_error("mptcp-scheduler no\nmptcp-scheduler yes\nwan eth1 weight 1\n",
 		     "x.conf:2: ", "already set on line 1");
+}
+
+TEST(config_metrics)
+{
+	char buf[64];
+
+	ASSERT_EQ(parse("wan eth1 weight 1\n"), 0, err);
+	ASSERT_FALSE(cfg.metrics.set, "default: no /metrics");
+	ASSERT_EQ(parse("metrics 127.0.0.1:9469\nwan eth1 weight 1\n"), 0, err);
+	ASSERT_TRUE(cfg.metrics.set, "IPv4");
+	metrics_listen_format(&cfg.metrics, buf, sizeof(buf));
+	ASSERT_STREQ(buf, "127.0.0.1:9469", "read back");
+	ASSERT_EQ(parse("wan eth1 weight 1\nmetrics [::1]:9100  # scraped locally\n"), 0, err);
+	metrics_listen_format(&cfg.metrics, buf, sizeof(buf));
+	ASSERT_STREQ(buf, "[::1]:9100", "IPv6 read back");
+	expect_error("metrics 127.0.0.1\nwan eth1 weight 1\n", "x.conf:1: ", "ADDR:PORT");
+	expect_error("metrics ::1\nwan eth1 weight 1\n", "x.conf:1: ", "[::1]:9469");
+	expect_error("metrics localhost:9469\nwan eth1 weight 1\n", "x.conf:1: ", "numeric");
+	expect_error("metrics 127.0.0.1:0\nwan eth1 weight 1\n", "x.conf:1: ", "1..65535");
+	expect_error("metrics\nwan eth1 weight 1\n", "x.conf:1: ", "one ADDR:PORT");
+	expect_error("wan eth1 weight 1\nmetrics 127.0.0.1:1 127.0.0.1:2\n", "x.conf:2: ",
+		     "one ADDR:PORT");
+	expect_error("metrics 127.0.0.1:1\nwan eth1 weight 1\nmetrics 127.0.0.1:2\n",
+		     "x.conf:3: ", "already set on line 1");
 }
 
 TEST(config_steering_keywords)
