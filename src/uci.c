@@ -161,7 +161,11 @@ static int lex_statement(struct lexer *lx, char words[][UCI_MAX_WORD + 1], int *
 		if (c == '\\' && (lx->pos + 1 >= lx->len || lx->buf[lx->pos + 1] == '\n' ||
 				  (lx->buf[lx->pos + 1] == '\r' && lx->pos + 2 < lx->len &&
 				   lx->buf[lx->pos + 2] == '\n'))) {
-			/* a continuation between words */
+			/* a continuation between words (or a last byte of the file) */
+			if (lx->pos + 1 >= lx->len) {
+				lx->pos++;
+				continue;
+			}
 			lx->pos += lx->buf[lx->pos + 1] == '\r' ? 3 : 2;
 			lx->line++;
 			continue;

@@ -419,3 +419,24 @@ TEST(uci_import_metrics_passed_through)
 	unlink(net);
 	unlink(own);
 }
+
+/* A backslash as the file's last byte (found by fuzz_uci): no read past the end. */
+TEST(uci_lexer_backslash_at_end)
+{
+	const char *texts[] = { "\\", "config interface 'wan1' \\", "\\\r" };
+	struct uci_file f;
+
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		size_t len = strlen(texts[i]);
+		char *buf = malloc(len);	/* exactly the file: ASan sees a read past it */
+		int rc;
+
+		ASSERT_TRUE(buf != NULL, "malloc");
+		memcpy(buf, texts[i], len);
+		memset(&f, 0, sizeof(f));
+		rc = uci_parse("t.uci", buf, len, &f, err, sizeof(err));
+		ASSERT_TRUE(rc == 0 || rc == -EINVAL, "parsed or refused");
+		uci_free(&f);
+		free(buf);
+	}
+}
