@@ -8,7 +8,7 @@
  *
  * One object, two struct_ops maps, one per kernel API generation (see
  * bpf/mptcp_types.h): sched_get_send (mptcp_net-next) and sched_get_subflow
- * (OpenMPTCProuter's backport).  The loader (src/mptcp.c) probes the kernel
+ * (OpenMPTCProuter's backport).  The loader (src/mptcp_sched.c) probes the kernel
  * and creates only the matching map.  The WAN maps are the pinned ones of
  * bpf/lib/maps.h, shared with the tc programs.
  */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * MPTCP support on the running kernel (src/mptcp.c) and the scheduler's
+ * MPTCP support on the running kernel (src/mptcp*.c) and the scheduler's
  * decision logic in BPF (bpf/mptcp_sched.bpf.c):
  *  - the probe's answer agrees with the kernel BTF and the sysctls, says why
  *    in plain words, and gives the BTF memory back;
@@ -100,7 +100,7 @@ TEST(mptcp_probe_this_kernel)
 	}
 	read_file("/proc/sys/net/mptcp/scheduler", sched, sizeof(sched));
 
-	/* what the BTF says, independently of src/mptcp.c */
+	/* what the BTF says, independently of src/mptcp_probe.c */
 	btf = btf__load_vmlinux_btf();
 	if (!ASSERT_TRUE(btf && !libbpf_get_error(btf), "kernel BTF loads"))
 		return;
