@@ -137,7 +137,7 @@ int mptcp_start(const char *pin_dir, const struct mptcp_support *sup, bool use_s
 		goto record;
 	}
 	err = mptcp_sched_register(pin_dir, sup->gen, msg, msglen);
-	if (err) {
+	if (err < 0) {
 		size_t used = strlen(msg);
 
 		snprintf(msg + used, msglen - used, "; managing endpoint flags instead");

@@ -12,7 +12,6 @@
 #include <unistd.h>
 #include <linux/btf.h>
 #include <linux/mptcp.h>
-#include <bpf/libbpf.h>
 
 #include "mptcp_probe.h"
 #include "mptcp_pm.h"
@@ -71,12 +70,6 @@ const char *mptcp_mode_name(enum mptcp_mode mode)
 	default:
 		return "MPTCP disabled";
 	}
-}
-
-bool mptcp_libbpf_struct_ops_flavours(void)
-{
-	return libbpf_major_version() > 1 ||
-	       (libbpf_major_version() == 1 && libbpf_minor_version() >= 4);
 }
 
 /*
@@ -338,12 +331,6 @@ int mptcp_probe(struct mptcp_support *out)
 		snprintf(out->reason, sizeof(out->reason),
 			 "endpoint flags: the kernel's BPF MPTCP scheduler hook has an unknown "
 			 "struct mptcp_sched_ops (neither get_send nor get_subflow)");
-	} else if (out->gen == MPTCP_GEN_GET_SUBFLOW && !mptcp_libbpf_struct_ops_flavours()) {
-		out->mode = MPTCP_MODE_ENDPOINT_FLAGS;
-		snprintf(out->reason, sizeof(out->reason),
-			 "endpoint flags: the kernel's MPTCP scheduler hook has OpenMPTCProuter's "
-			 "get_subflow API, which needs libbpf >= 1.4 (this build has %u.%u)",
-			 libbpf_major_version(), libbpf_minor_version());
 	} else {
 		out->mode = MPTCP_MODE_STRUCT_OPS;
 		snprintf(out->reason, sizeof(out->reason),

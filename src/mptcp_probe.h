@@ -59,7 +59,4 @@ int mptcp_btf_probe(const char *path, bool *hook, enum mptcp_sched_gen *gen);
 int mptcp_sysctl_read(const char *name, char *buf, size_t len);
 int mptcp_sysctl_write(const char *name, const char *value);
 
-/* libbpf before 1.4 cannot leave a struct_ops map out, nor match ___flavour names. */
-bool mptcp_libbpf_struct_ops_flavours(void);
-
 #endif /* OMR_MPTCP_PROBE_H */

@@ -1,13 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * The omr_steer struct_ops scheduler: load, register, pin, unregister (see
- * src/mptcp_sched.h).
+ * The omr_steer struct_ops scheduler: load, register, pin, adopt,
+ * unregister (see src/mptcp_sched.h).
+ *
+ * One BPF object per API generation of the kernel hook, each declaring
+ * exactly its kernels' struct mptcp_sched_ops (bpf/mptcp_sched.h): libbpf
+ * of any version (Debian 12's 1.1, OpenWrt 24.10's 1.5) then fills the
+ * struct_ops value member by member, with no ___flavour names to match and
+ * no member the kernel lacks.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <malloc.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -15,49 +23,148 @@
 #include <bpf/libbpf.h>
 
 #include "mptcp_sched.h"
-#include "mptcp_sched.skel.h"
+#include "mptcp_sched_get_send.skel.h"
+#include "mptcp_sched_get_subflow.skel.h"
 
-static void set_autoload(struct bpf_program *prog, bool load)
+/* The object of each generation, as the build embeds it. */
+static const struct sched_object {
+	enum mptcp_sched_gen gen;
+	const char *source;			/* for messages */
+	const void *(*elf_bytes)(size_t *size);
+} sched_objects[] = {
+	{ MPTCP_GEN_GET_SUBFLOW, "bpf/mptcp_sched_get_subflow.bpf.c",
+	  mptcp_sched_get_subflow_bpf__elf_bytes },
+	{ MPTCP_GEN_GET_SEND, "bpf/mptcp_sched_get_send.bpf.c",
+	  mptcp_sched_get_send_bpf__elf_bytes },
+};
+
+static const struct sched_object *sched_object(enum mptcp_sched_gen gen)
 {
-	bpf_program__set_autoload(prog, load);
+	for (size_t i = 0; i < sizeof(sched_objects) / sizeof(sched_objects[0]); i++)
+		if (sched_objects[i].gen == gen)
+			return &sched_objects[i];
+	return NULL;
 }
 
-/*
- * Before load: keep only what generation @gen needs (MPTCP_GEN_NONE: neither
- * struct_ops map, for the self-test).  libbpf < 1.4 prepares every struct_ops
- * map against the kernel BTF whether it creates it or not, so the left-out
- * ones also stop being struct_ops maps.
- */
-int mptcp_sched_prepare(struct mptcp_sched_bpf *skel, enum mptcp_sched_gen gen)
-{
-	bool send = gen == MPTCP_GEN_GET_SEND, subflow = gen == MPTCP_GEN_GET_SUBFLOW;
-	bool old_libbpf = !mptcp_libbpf_struct_ops_flavours();
-	struct bpf_map *sched_maps[] = { skel->maps.sched_get_send, skel->maps.sched_get_subflow };
-	bool keep[] = { send, subflow };
-	int err;
+/* ---- libbpf's messages, kept to say why a load failed ------------------------ */
 
-	set_autoload(skel->progs.omr_sched_init, send);
-	set_autoload(skel->progs.omr_sched_release, send);
-	set_autoload(skel->progs.omr_get_send, send);
-	set_autoload(skel->progs.omr_get_retrans, send);
-	set_autoload(skel->progs.omr_sched_init_omr, subflow);
-	set_autoload(skel->progs.omr_sched_release_omr, subflow);
-	set_autoload(skel->progs.omr_get_subflow, subflow);
-	set_autoload(skel->progs.sched_selftest, gen == MPTCP_GEN_NONE);
-	bpf_map__set_autocreate(skel->maps.selftest_io, gen == MPTCP_GEN_NONE);
-	bpf_map__set_autocreate(skel->maps.selftest_conn, gen == MPTCP_GEN_NONE);
-	bpf_map__set_autocreate(skel->maps.sched_conns, gen != MPTCP_GEN_NONE);
-	for (int i = 0; i < 2; i++) {
-		if (keep[i])
-			continue;
-		err = bpf_map__set_autocreate(sched_maps[i], false);
-		if (!err && old_libbpf)
-			err = bpf_map__set_type(sched_maps[i], BPF_MAP_TYPE_ARRAY);
-		if (err)
-			return err;
+#define LIBBPF_TAIL_SIZE	16384
+
+static char libbpf_tail[LIBBPF_TAIL_SIZE];	/* the last bytes libbpf printed */
+static size_t libbpf_tail_len;
+static libbpf_print_fn_t libbpf_next_print;
+
+static void tail_append(const char *s, size_t len)
+{
+	if (len >= LIBBPF_TAIL_SIZE) {
+		s += len - (LIBBPF_TAIL_SIZE - 1);
+		len = LIBBPF_TAIL_SIZE - 1;
 	}
-	return 0;
+	if (libbpf_tail_len + len >= LIBBPF_TAIL_SIZE) {
+		size_t drop = libbpf_tail_len + len - (LIBBPF_TAIL_SIZE - 1);
+
+		memmove(libbpf_tail, libbpf_tail + drop, libbpf_tail_len - drop);
+		libbpf_tail_len -= drop;
+	}
+	memcpy(libbpf_tail + libbpf_tail_len, s, len);
+	libbpf_tail_len += len;
+	libbpf_tail[libbpf_tail_len] = '\0';
 }
+
+static int capture_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_WARN) {
+		va_list copy;
+		char small[512], *buf = small;
+		int len;
+
+		va_copy(copy, ap);
+		len = vsnprintf(small, sizeof(small), fmt, copy);
+		va_end(copy);
+		if (len >= (int)sizeof(small)) {	/* a verifier log: megabytes at worst */
+			va_list again;
+
+			buf = malloc((size_t)len + 1);
+			va_copy(again, ap);
+			if (buf)
+				vsnprintf(buf, (size_t)len + 1, fmt, again);
+			va_end(again);
+		}
+		if (buf && len > 0)
+			tail_append(buf, (size_t)len);
+		if (buf != small)
+			free(buf);
+	}
+	return libbpf_next_print ? libbpf_next_print(level, fmt, ap) : 0;
+}
+
+/* Copy line [s, e) into @out at *@used, joined by " | ", cut at 160 bytes. */
+static void add_line(char *out, size_t len, size_t *used, const char *s, const char *e)
+{
+	int n = (int)(e - s) > 160 ? 160 : (int)(e - s);
+	int w;
+
+	if (*used >= len)
+		return;
+	w = snprintf(out + *used, len - *used, "%s%.*s", *used ? " | " : "", n, s);
+	*used += w > 0 ? (size_t)w : 0;
+	if (*used >= len)
+		*used = len - 1;
+}
+
+int mptcp_sched_why_failed(const char *log, char *out, size_t len)
+{
+	const char *end = NULL, *begin, *p, *lines[MPTCP_VERIFIER_LINES];
+	int n = 0, kept = 0;
+	size_t used = 0;
+
+	out[0] = '\0';
+	for (p = strstr(log, "-- END PROG LOAD LOG --"); p; p = strstr(p + 1, "-- END PROG LOAD LOG --"))
+		end = p;
+	if (!end) {
+		/* not the verifier: libbpf's own last warning line */
+		const char *s = log + strlen(log), *e;
+
+		while (s > log && (s[-1] == '\n' || s[-1] == ' '))
+			s--;
+		e = s;
+		while (s > log && s[-1] != '\n')
+			s--;
+		if (!strncmp(s, "libbpf: ", 8))
+			s += 8;
+		if (e > s)
+			add_line(out, len, &used, s, e);
+		return 0;
+	}
+	begin = log;
+	for (p = strstr(log, "-- BEGIN PROG LOAD LOG --"); p && p < end;
+	     p = strstr(p + 1, "-- BEGIN PROG LOAD LOG --"))
+		begin = p + strlen("-- BEGIN PROG LOAD LOG --");
+	/* the last lines of the log, without the verifier's statistics */
+	for (p = end; p > begin && n < MPTCP_VERIFIER_LINES;) {
+		const char *e = p, *s;
+
+		while (e > begin && e[-1] == '\n')
+			e--;
+		s = e;
+		while (s > begin && s[-1] != '\n')
+			s--;
+		p = s;
+		if (e == s || !strncmp(s, "processed ", 10) || !strncmp(s, "verification time", 17) ||
+		    !strncmp(s, "stack depth", 11))
+			continue;
+		lines[n++] = s;
+	}
+	for (int i = n - 1; i >= 0; i--) {
+		const char *e = strchr(lines[i], '\n');
+
+		add_line(out, len, &used, lines[i], e ? e : lines[i] + strlen(lines[i]));
+		kept++;
+	}
+	return kept;
+}
+
+/* ---- register / adopt / unregister ------------------------------------------------ */
 
 int mptcp_sched_pin_path(const char *pin_dir, char *path, size_t len)
 {
@@ -86,35 +193,87 @@ int mptcp_sched_unregister(const char *pin_dir)
 	return err;
 }
 
+/*
+ * Is the scheduler pinned at @path registered?  A struct_ops map's one value
+ * says so in its state (struct bpf_struct_ops_common_value: refcnt, state;
+ * BPF_STRUCT_OPS_STATE_INUSE = 1).
+ */
+static bool sched_pinned_in_use(const char *path)
+{
+	struct bpf_map_info info = {};
+	__u32 info_len = sizeof(info), zero = 0;
+	bool in_use = false;
+	void *value;
+	int fd = bpf_obj_get(path);
+
+	if (fd < 0)
+		return false;
+	if (!bpf_obj_get_info_by_fd(fd, &info, &info_len) &&
+	    info.type == BPF_MAP_TYPE_STRUCT_OPS && info.value_size >= 8 &&
+	    (value = calloc(1, info.value_size))) {
+		__u32 state;
+
+		if (!bpf_map_lookup_elem(fd, &zero, value)) {
+			memcpy(&state, (char *)value + 4, sizeof(state));
+			in_use = state == 1;
+		}
+		free(value);
+	}
+	close(fd);
+	return in_use;
+}
+
 static int sched_register_here(const char *pin_dir, enum mptcp_sched_gen gen, char *msg,
 			       size_t msglen)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pin_dir);
-	struct mptcp_sched_bpf *skel;
+	const struct sched_object *so = sched_object(gen);
+	struct bpf_object *obj = NULL;
 	struct bpf_link *link;
-	struct bpf_map *map;
-	char path[PATH_MAX];
+	struct bpf_map *map = NULL, *m;
+	char path[PATH_MAX], why[400];
+	const void *elf;
+	size_t size;
 	int err;
 
 	err = mptcp_sched_pin_path(pin_dir, path, sizeof(path));
 	if (err)
 		return err;
-	skel = mptcp_sched_bpf__open_opts(&opts);
-	if (!skel) {
+	if (!so) {
+		snprintf(msg, msglen, "omr-steer has no MPTCP scheduler for this kernel's API");
+		return -EOPNOTSUPP;
+	}
+	if (sched_pinned_in_use(path)) {
+		snprintf(msg, msglen, "adopted the scheduler an earlier agent registered (%.300s)",
+			 path);
+		return 1;
+	}
+	libbpf_next_print = libbpf_set_print(capture_print);
+	elf = so->elf_bytes(&size);
+	opts.object_name = "omr_steer_mptcp";
+	obj = bpf_object__open_mem(elf, size, &opts);
+	if (!obj) {
 		err = -errno;
-		snprintf(msg, msglen, "opening the MPTCP scheduler object failed: %s", strerror(-err));
+		snprintf(msg, msglen, "opening the MPTCP scheduler object (%s) failed: %s",
+			 so->source, strerror(-err));
 		return err;
 	}
-	map = gen == MPTCP_GEN_GET_SEND ? skel->maps.sched_get_send : skel->maps.sched_get_subflow;
-	err = mptcp_sched_prepare(skel, gen);
-	if (!err)
-		err = mptcp_sched_bpf__load(skel);
+	bpf_object__for_each_map(m, obj)
+		if (bpf_map__type(m) == BPF_MAP_TYPE_STRUCT_OPS)
+			map = m;
+	err = map ? bpf_object__load(obj) : -ENOENT;
 	if (err) {
-		snprintf(msg, msglen, "loading the MPTCP scheduler (bpf/mptcp_sched.bpf.c) failed: %s "
-			 "(the libbpf messages say why)", strerror(-err));
+		int lines = mptcp_sched_why_failed(libbpf_tail, why, sizeof(why));
+
+		if (lines)
+			snprintf(msg, msglen, "the verifier rejected the MPTCP scheduler (%s): %s",
+				 so->source, why);
+		else
+			snprintf(msg, msglen, "loading the MPTCP scheduler (%s) failed: %s%s%s",
+				 so->source, strerror(-err), why[0] ? ": " : "", why);
 		goto out;
 	}
-	err = mptcp_sched_unregister(pin_dir);	/* one from an earlier load */
+	err = mptcp_sched_unregister(pin_dir);	/* one an earlier load left, no longer in use */
 	if (err) {
 		snprintf(msg, msglen, "removing the earlier scheduler pinned at %.300s failed: %s",
 			 path, strerror(-err));
@@ -139,7 +298,7 @@ static int sched_register_here(const char *pin_dir, enum mptcp_sched_gen gen, ch
 	bpf_link__disconnect(link);
 	bpf_link__destroy(link);
 out:
-	mptcp_sched_bpf__destroy(skel);
+	bpf_object__close(obj);
 	malloc_trim(0);
 	return err;
 }

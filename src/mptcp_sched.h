@@ -12,20 +12,14 @@
 #include "mptcp_probe.h"
 
 /*
- * Between mptcp_sched_bpf__open*() and __load(): keep only the programs and
- * the struct_ops map of generation @gen (MPTCP_GEN_NONE: only the self-test
- * program, for tests/bpf).  Used by mptcp_start() and by the tests.
- */
-struct mptcp_sched_bpf;
-int mptcp_sched_prepare(struct mptcp_sched_bpf *skel, enum mptcp_sched_gen gen);
-
-/*
  * Load the scheduler for generation @gen and register it, in a short-lived
  * child process (libbpf needs the whole kernel BTF for a struct_ops object,
  * and the agent's own peak memory must stay small); its pin,
  * @pin_dir/mptcp_sched, keeps it registered after the child exits.  A
- * scheduler pinned by an earlier load is unregistered first.  On failure
- * @msg says why.
+ * scheduler an earlier agent left registered there is adopted as it is
+ * (returns 1, @msg says so); a pin left without registration is replaced.
+ * Returns 0 when registered, a negative errno with @msg saying why when not
+ * (the verifier's last lines when it rejected the program).
  */
 int mptcp_sched_register(const char *pin_dir, enum mptcp_sched_gen gen, char *msg, size_t msglen);
 
@@ -34,5 +28,14 @@ int mptcp_sched_unregister(const char *pin_dir);
 
 /* The path of the scheduler's pin under @pin_dir. */
 int mptcp_sched_pin_path(const char *pin_dir, char *path, size_t len);
+
+/*
+ * Why libbpf failed to load an object, from what it printed (@log): the
+ * last MPTCP_VERIFIER_LINES lines of the last verifier log, without the
+ * verifier's statistics, joined by " | " (returns how many), or else
+ * libbpf's last line (returns 0).
+ */
+#define MPTCP_VERIFIER_LINES	3
+int mptcp_sched_why_failed(const char *log, char *out, size_t len);
 
 #endif /* OMR_MPTCP_SCHED_H */
