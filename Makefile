@@ -4,6 +4,7 @@
 #   make test       build and run every test; ends with "N passed, N failed"
 #   make demo       build a lab network, run the agent in it, show stats
 #   make bench      the benchmarks (ratios measured side by side in one run)
+#   make vmtest     tests in a qemu VM with the test kernel (VM_KERNEL, VM_TESTS, VM_ACCEL)
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make vmlinux    regenerate vmlinux/<arch>/vmlinux.h from the running kernel
 #   V=1             show the commands
@@ -57,7 +58,7 @@ TOOLS     := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRCS))
 
 .DELETE_ON_ERROR:
 .SECONDARY: $(BPF_OBJS)
-.PHONY: all deps deps-build deps-test test demo bench install uninstall vmlinux clean
+.PHONY: all deps deps-build deps-test test vmtest demo bench install uninstall vmlinux clean
 
 all: deps-build $(BUILD)/omr-steer
 
@@ -111,6 +112,10 @@ $(BUILD) $(BUILD)/src $(BUILD)/tools:
 
 test: deps-test $(BUILD)/omr-steer $(BUILD)/test_unit $(BUILD)/test_bpf $(TOOLS)
 	$(Q)tests/run
+
+# VM_TESTS="tests/vm/test_x.sh tests/net/test_y.sh" (default: tests/vm/test_*.sh)
+vmtest: deps-test $(BUILD)/omr-steer $(BUILD)/test_unit $(BUILD)/test_bpf $(TOOLS)
+	$(Q)scripts/vm/run
 
 demo: deps-test $(BUILD)/omr-steer $(TOOLS)
 	$(Q)scripts/demo.sh

@@ -5,7 +5,7 @@ set -eu
 
 build_pkgs="make gcc clang-16 llvm-16 libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config"
 run_pkgs="iproute2 nftables procps util-linux kmod"
-test_pkgs="$run_pkgs iputils-ping bc jq"
+test_pkgs="$run_pkgs iputils-ping bc jq qemu-system-x86"	# qemu: make vmtest
 
 case "${1:-all}" in
 build) want="$build_pkgs" ;;
@@ -32,4 +32,4 @@ if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -mtime -1 2>/d
 	apt-get update -qq
 fi
 # shellcheck disable=SC2086
-apt-get install -y -qq --no-install-recommends $missing >/dev/null
+apt-get install -y -qq -o DPkg::Lock::Timeout=600 --no-install-recommends $missing >/dev/null
