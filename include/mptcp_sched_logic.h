@@ -11,12 +11,15 @@
  *    class, pick the writable subflow (room in its send buffer now) that is
  *    furthest below its weighted share of the bytes sent; when the one
  *    furthest below cannot take data, another one that can is used rather
- *    than waiting.  A momentarily full subflow is still usable: data waits
+ *    than waiting, unless that one is already OMR_SCHED_AHEAD_MAX bytes
+ *    ahead of its share (then the data waits: the split follows the weights,
+ *    not whichever subflow drains its buffer first).  A momentarily full subflow is still usable: data waits
  *    for it instead of spilling onto weight-0 WANs.
  *  - Retransmit (reinject data another subflow was given): only on an idle
  *    subflow (nothing queued nor unacknowledged), as the kernel's default
  *    scheduler does, the usable, writable one with the best recent delivery
- *    rate, weighted class first; none idle: no reinjection now.  A scheduler
+ *    rate, in the weighted class while it has a usable subflow; none idle:
+ *    no reinjection now.  A scheduler
  *    that reinjects on any subflow made a 10 MB upload send 134 MB without
  *    finishing.  Data stuck on a dead subflow goes out again once the
  *    path manager finds it stale.
@@ -46,6 +49,7 @@
 #define OMR_SCHED_DECAY_BYTES	(8ULL << 20)	/* halve the accounts past this */
 #define OMR_SCHED_WEIGHT_MAX	1000		/* = OMR_WEIGHT_MAX */
 #define OMR_SCHED_RATE_CLAMP	(1ULL << 31)	/* keeps the products in 64 bits */
+#define OMR_SCHED_AHEAD_MAX	(512ULL << 10)	/* bytes a subflow may run ahead of its share */
 
 /* One subflow as the decision sees it. */
 struct omr_sched_subflow {
@@ -230,6 +234,9 @@ static __always_inline int omr_sched_pick_send(const struct omr_sched_subflow *s
 				continue;
 			deficit = (__s64)(sf[i].weight * class_sent) -
 				  (__s64)(sf[i].sent * class_weight);
+			/* far ahead of its share: wait for the others instead */
+			if (deficit < -(__s64)(OMR_SCHED_AHEAD_MAX * class_weight))
+				continue;
 			if (best < 0 || deficit > best_deficit ||
 			    (deficit == best_deficit && sf[i].weight > sf[best].weight)) {
 				best = i;
@@ -326,13 +333,20 @@ static __always_inline int omr_sched_pick_retrans_among(const struct omr_sched_s
 
 /*
  * Index of the subflow for a retransmission, or -1: the idle, usable,
- * writable subflow that delivers best, weighted ones first.
+ * writable subflow that delivers best, among the weighted ones while one of
+ * them is usable (a weight-0 WAN carries nothing then), else among all.
  */
 static __always_inline int omr_sched_pick_retrans(const struct omr_sched_subflow *sf, __u32 n)
 {
-	int best = omr_sched_pick_retrans_among(sf, n, 1);
+	int i;
 
-	return best >= 0 ? best : omr_sched_pick_retrans_among(sf, n, 0);
+	for (i = 0; i < OMR_SCHED_MAX_SUBFLOWS; i++) {
+		if ((__u32)i >= n)
+			break;
+		if (sf[i].usable && sf[i].weight)	/* a weighted WAN is up: it alone */
+			return omr_sched_pick_retrans_among(sf, n, 1);
+	}
+	return omr_sched_pick_retrans_among(sf, n, 0);
 }
 
 /*

@@ -396,8 +396,12 @@ TEST(mptcp_sched_pick_retrans_rules)
 	ASSERT_EQ(omr_sched_pick_retrans(sf, 3), 2, "best delivery among the weighted");
 	sf[2].writable = 0;
 	ASSERT_EQ(omr_sched_pick_retrans(sf, 3), 0, "next best weighted");
+	sf[0].idle = 0;
+	ASSERT_EQ(omr_sched_pick_retrans(sf, 3), -1, "never weight 0 while a weighted one is up");
+	sf[0].idle = 1;
 	sf[0].usable = 0;
-	ASSERT_EQ(omr_sched_pick_retrans(sf, 3), 1, "weight 0 when no weighted one can take it");
+	sf[2].usable = 0;
+	ASSERT_EQ(omr_sched_pick_retrans(sf, 3), 1, "weight 0 when no weighted one is up");
 	sf[1].writable = 0;
 	ASSERT_EQ(omr_sched_pick_retrans(sf, 3), -1, "nothing can take it");
 

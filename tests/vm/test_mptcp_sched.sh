@@ -113,7 +113,8 @@ in_ns rtr sysctl -qw net.mptcp.scheduler="$FOREIGN"
 # ---- load: registered, named by status, selected ---------------------------------------
 
 load_slow "$CONF" || { lab_fail sched_registered "the agent did not start: $(tail -n 5 "$LAB_AGENT_LOG" | tr '\n' ';')"; exit 1; }
-lab_wait 20 test "\$(rtr_sched)" = omr_steer
+sched_selected() { [ "$(rtr_sched)" = omr_steer ]; }
+lab_wait 20 sched_selected
 status=$(omr status --pin-dir "$LAB_PIN_DIR" 2>&1)
 mline=$(grep -A1 '^mptcp:' <<< "$status" | tr '\n' ' ')
 lab_log "status: $mline"
