@@ -55,8 +55,8 @@ int mptcp_wans_from_table(const struct wan_entry *tbl, struct mptcp_wan *out);
  * value remembered), and record the mode under @pin_dir.  The scheduler is
  * loaded in a short-lived child process (libbpf needs the whole kernel BTF
  * for it) and stays registered through its pin, @pin_dir/mptcp_sched.  A
- * scheduler left by an earlier load is replaced, or removed when this load
- * does not register one.  Returns the mode in
+ * scheduler left registered by an earlier load is adopted (@msg says so), or
+ * removed when this load does not register one.  Returns the mode in
  * force (enum mptcp_mode, >= 0); when it had to fall back to endpoint flags,
  * @msg says why (else @msg is "").  Negative errno when nothing could be
  * recorded (pin dir missing).
