@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# VM test (make vmtest): how the omr_steer BPF MPTCP scheduler splits MPTCP
-# bulk uploads over the router's WANs, on the test kernel.  Shares are the
-# WANs' tx byte counters over one upload.
+# VM benchmark: how the omr_steer BPF MPTCP scheduler splits MPTCP bulk
+# uploads over the router's WANs, on the test kernel.  Shares are the WANs'
+# tx byte counters over one upload.  Ratios and timings, so not part of
+# `make test` (the project's rule); run it with
+#   scripts/vm/run tests/vm/bench_mptcp_sched_shares.sh
+# In TCG on a busy host the figures vary from run to run; each line says
+# what was measured.
 #
 #   shares_1_1_0       weights 1:1:0 on three unshaped WANs: 50/50/0 (+-5)
 #   weight0_carries_nothing  wan3 (weight 0) sends <= 1 % of what the others send
