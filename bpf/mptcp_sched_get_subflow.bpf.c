@@ -37,6 +37,7 @@ extern struct mptcp_subflow_context *
 bpf_mptcp_subflow_ctx_by_pos(const struct mptcp_sched_data *data, unsigned int pos) __ksym;
 extern bool tcp_stream_memory_free(const struct sock *sk, int wake) __ksym;
 extern void mptcp_pm_subflow_chk_stale(const struct mptcp_sock *msk, struct sock *ssk) __ksym;
+extern void mptcp_set_timeout(struct sock *sk) __ksym;
 
 static __always_inline bool writable(struct sock *ssk)
 {
@@ -94,6 +95,14 @@ int BPF_PROG(omr_get_subflow, struct mptcp_sock *msk, struct mptcp_sched_data *d
 	}
 
 	pick = omr_sched_decide_global(conn, n, reinject);
+	if (!reinject)
+		/*
+		 * the MPTCP retransmission timer from the subflows' own, as the
+		 * kernel's scheduler sets it; left at its 200 ms floor, it fired
+		 * during every queue build-up and the stale checks then sent the
+		 * pending data again (a 6 MB upload put 22 MB on the links)
+		 */
+		mptcp_set_timeout((struct sock *)msk);
 	if (pick < 0 || pick >= OMR_SCHED_MAX_SUBFLOWS)
 		return -1;
 	for (pos = 0; pos < OMR_SCHED_MAX_SUBFLOWS && pos < count; pos++) {
