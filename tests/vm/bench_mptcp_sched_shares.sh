@@ -146,7 +146,7 @@ lab_shape rtr wan2 -
 
 weights 1 3 0; reload
 sample_start hup
-lab_traffic rtr "$LAB_SRV4" "$LAB_PORT" --mptcp --upload --bytes 128m --timeout 90 > "$LAB_TMP/hup.json" 2>&1 &
+lab_traffic rtr "$LAB_SRV4" "$LAB_PORT" --mptcp --upload --bytes 384m --timeout 90 > "$LAB_TMP/hup.json" 2>&1 &
 UP=$!
 sleep 2
 weights 3 1 0
