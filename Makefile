@@ -102,8 +102,8 @@ $(BUILD)/tools/%: tests/tools/%.c | $(BUILD)/tools
 	$(Q)$(CC) $(CFLAGS) $< -o $@ -lpthread
 
 # test tools that drive a src/ module directly
-$(BUILD)/tools/mptcp_ctl: tests/tools/mptcp_ctl.c $(BUILD)/src/mptcp.o $(BUILD)/src/pinned.o \
-			  $(BUILD)/src/log.o | $(BUILD)/tools
+$(BUILD)/tools/mptcp_ctl: tests/tools/mptcp_ctl.c $(addprefix $(BUILD)/src/,mptcp.o mptcp_probe.o \
+			  mptcp_pm.o mptcp_sched.o pinned.o log.o) | $(BUILD)/tools
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 $(BUILD)/tools/probe_run: tests/tools/probe_run.c $(BUILD)/src/probe.o $(BUILD)/src/health.o | $(BUILD)/tools

@@ -11,10 +11,18 @@
  *    class, pick the writable subflow (room in its send buffer now) that is
  *    furthest below its weighted share of the bytes sent; when the one
  *    furthest below cannot take data, another one that can is used rather
- *    than waiting.  A momentarily full subflow is still usable: data waits
+ *    than waiting, unless that one is already OMR_SCHED_AHEAD_MAX bytes
+ *    ahead of its share (then the data waits: the split follows the weights,
+ *    not whichever subflow drains its buffer first).  A momentarily full subflow is still usable: data waits
  *    for it instead of spilling onto weight-0 WANs.
- *  - Retransmit: the usable, writable subflow with the best recent delivery
- *    rate, weighted class first.
+ *  - Retransmit (reinject data another subflow was given): only on an idle
+ *    subflow (nothing queued nor unacknowledged), as the kernel's default
+ *    scheduler does, the usable, writable one with the best recent delivery
+ *    rate, in the weighted class while it has a usable subflow; none idle:
+ *    no reinjection now.  A scheduler
+ *    that reinjects on any subflow made a 10 MB upload send 134 MB without
+ *    finishing.  Data stuck on a dead subflow goes out again once the
+ *    path manager finds it stale.
  *
  * The "bytes sent" are per-connection accounts kept in struct omr_sched_conn
  * (BPF sk_storage of the MPTCP socket), fed with each subflow's byte counter
@@ -41,6 +49,7 @@
 #define OMR_SCHED_DECAY_BYTES	(8ULL << 20)	/* halve the accounts past this */
 #define OMR_SCHED_WEIGHT_MAX	1000		/* = OMR_WEIGHT_MAX */
 #define OMR_SCHED_RATE_CLAMP	(1ULL << 31)	/* keeps the products in 64 bits */
+#define OMR_SCHED_AHEAD_MAX	(512ULL << 10)	/* bytes a subflow may run ahead of its share */
 
 /* One subflow as the decision sees it. */
 struct omr_sched_subflow {
@@ -52,7 +61,8 @@ struct omr_sched_subflow {
 	__u32 id;		/* subflow id (stable for the subflow's life) */
 	__u8 usable;		/* active and not blocked */
 	__u8 writable;		/* can take data now */
-	__u8 pad[6];
+	__u8 idle;		/* nothing queued nor unacknowledged on it */
+	__u8 pad[5];
 };
 
 /* Per-connection state: the accounts, plus scratch for one decision. */
@@ -224,6 +234,9 @@ static __always_inline int omr_sched_pick_send(const struct omr_sched_subflow *s
 				continue;
 			deficit = (__s64)(sf[i].weight * class_sent) -
 				  (__s64)(sf[i].sent * class_weight);
+			/* far ahead of its share: wait for the others instead */
+			if (deficit < -(__s64)(OMR_SCHED_AHEAD_MAX * class_weight))
+				continue;
 			if (best < 0 || deficit > best_deficit ||
 			    (deficit == best_deficit && sf[i].weight > sf[best].weight)) {
 				best = i;
@@ -247,12 +260,14 @@ static __always_inline int omr_sched_pick_send(const struct omr_sched_subflow *s
 	return best;
 }
 
-/* Is a's recent delivery rate better than b's?  Unsampled ranks last. */
-static __always_inline int omr_sched_delivers_better(const struct omr_sched_subflow *a,
-						     const struct omr_sched_subflow *b)
+/*
+ * Is rate a (bytes @da over @ia us, RTT @ra us) better than rate b?
+ * Unsampled (interval 0) ranks last; equal rates or no samples: the shorter
+ * RTT, unknown last.  The byte counts are clamped to OMR_SCHED_RATE_CLAMP.
+ */
+static __always_inline int omr_sched_rate_better(__u64 da, __u64 ia, __u32 ra,
+						 __u64 db, __u64 ib, __u32 rb)
 {
-	__u64 da = a->delivered, db = b->delivered;
-	__u64 ia = a->interval_us, ib = b->interval_us;
 	__u64 lhs, rhs;
 
 	if (da > OMR_SCHED_RATE_CLAMP)
@@ -269,38 +284,102 @@ static __always_inline int omr_sched_delivers_better(const struct omr_sched_subf
 		if (lhs != rhs)
 			return lhs > rhs;
 	}
-	/* same rate or no samples: the shorter RTT, unknown last */
-	if (a->srtt_us != b->srtt_us) {
-		if (!a->srtt_us)
+	if (ra != rb) {
+		if (!ra)
 			return 0;
-		if (!b->srtt_us)
+		if (!rb)
 			return 1;
-		return a->srtt_us < b->srtt_us;
+		return ra < rb;
 	}
 	return 0;
 }
 
-/*
- * Index of the subflow for a retransmission, or -1: the usable, writable
- * subflow that delivers best, weighted ones first.
- */
-static __always_inline int omr_sched_pick_retrans(const struct omr_sched_subflow *sf, __u32 n)
+/* Is a's recent delivery rate better than b's? */
+static __always_inline int omr_sched_delivers_better(const struct omr_sched_subflow *a,
+						     const struct omr_sched_subflow *b)
 {
-	int best_weighted = -1, best_any = -1;
+	return omr_sched_rate_better(a->delivered, a->interval_us, a->srtt_us,
+				     b->delivered, b->interval_us, b->srtt_us);
+}
+
+/*
+ * Compares two subflows' delivery: omr_sched_delivers_better(), unless the
+ * includer (the BPF side) supplies a function for it.
+ */
+#ifndef OMR_SCHED_DELIVERS_BETTER
+#define OMR_SCHED_DELIVERS_BETTER omr_sched_delivers_better
+#endif
+
+/*
+ * The idle, usable, writable subflow that delivers best, among the weighted
+ * ones (@weighted) or all; -1 if none.
+ */
+static __always_inline int omr_sched_pick_retrans_among(const struct omr_sched_subflow *sf,
+							__u32 n, int weighted)
+{
+	int best = -1;
 	int i;
 
 	for (i = 0; i < OMR_SCHED_MAX_SUBFLOWS; i++) {
 		if ((__u32)i >= n)
 			break;
-		if (!sf[i].usable || !sf[i].writable)
+		if (!sf[i].usable || !sf[i].writable || !sf[i].idle || (weighted && !sf[i].weight))
 			continue;
-		if (best_any < 0 || omr_sched_delivers_better(&sf[i], &sf[best_any]))
-			best_any = i;
-		if (sf[i].weight &&
-		    (best_weighted < 0 || omr_sched_delivers_better(&sf[i], &sf[best_weighted])))
-			best_weighted = i;
+		if (best < 0 || OMR_SCHED_DELIVERS_BETTER(&sf[i], &sf[best & (OMR_SCHED_MAX_SUBFLOWS - 1)]))
+			best = i;
 	}
-	return best_weighted >= 0 ? best_weighted : best_any;
+	return best;
+}
+
+/*
+ * Index of the subflow for a retransmission, or -1: the idle, usable,
+ * writable subflow that delivers best, among the weighted ones while one of
+ * them is usable (a weight-0 WAN carries nothing then), else among all.
+ */
+static __always_inline int omr_sched_pick_retrans(const struct omr_sched_subflow *sf, __u32 n)
+{
+	int i;
+
+	for (i = 0; i < OMR_SCHED_MAX_SUBFLOWS; i++) {
+		if ((__u32)i >= n)
+			break;
+		if (sf[i].usable && sf[i].weight)	/* a weighted WAN is up: it alone */
+			return omr_sched_pick_retrans_among(sf, n, 1);
+	}
+	return omr_sched_pick_retrans_among(sf, n, 0);
+}
+
+/*
+ * One decision, from the subflows' observations in @c->sf[0..@n), in the
+ * order the kernel lists them: .id, .weight, .usable, .writable, .idle,
+ * .delivered, .interval_us, .srtt_us as they are now, and .sent the
+ * subflow's byte counter (tcp write_seq).  Turns .sent into the subflow's
+ * account and .weight into the clamped weight, then picks.  Returns the
+ * index into @c->sf of the subflow to use, or -1.
+ *
+ * The BPF programs call this through a global function
+ * (bpf/mptcp_sched.h), which the verifier checks once, on its own, instead
+ * of once per path through the subflow walk.
+ */
+static __always_inline int omr_sched_decide(struct omr_sched_conn *c, __u32 n, int retrans)
+{
+	int i;
+
+	if (n > OMR_SCHED_MAX_SUBFLOWS)
+		n = OMR_SCHED_MAX_SUBFLOWS;
+	omr_sched_pass_begin(c);
+	for (i = 0; i < OMR_SCHED_MAX_SUBFLOWS; i++) {
+		int slot;
+
+		if ((__u32)i >= n)
+			break;
+		slot = omr_sched_slot(c, c->sf[i].id);
+		c->sf[i].sent = omr_sched_observe(c, slot, (__u32)c->sf[i].sent);
+		c->sf[i].weight = omr_sched_clamp_weight(c->sf[i].weight);
+		c->n = (__u32)i + 1;
+	}
+	omr_sched_pass_end(c);
+	return retrans ? omr_sched_pick_retrans(c->sf, c->n) : omr_sched_pick_send(c->sf, c->n);
 }
 
 #endif /* OMR_MPTCP_SCHED_LOGIC_H */

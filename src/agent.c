@@ -185,7 +185,9 @@ static void start_mptcp(struct agent *a)
 		pr_warn("MPTCP: %s", strerror(-a->mptcp_mode));
 		return;
 	}
-	if (msg[0])
+	if (msg[0] && a->mptcp_mode == MPTCP_MODE_STRUCT_OPS)
+		pr_info("MPTCP: %s", msg);	/* e.g. adopted the registered scheduler */
+	else if (msg[0])
 		pr_warn("MPTCP: %s", msg);
 	pr_info("MPTCP: %s", a->mptcp.reason);
 }

@@ -28,57 +28,9 @@
 #include <stddef.h>
 #include <linux/types.h>
 #include "omr_steer_abi.h"
-
-/* Which MPTCP packet-scheduler API the running kernel has. */
-enum mptcp_sched_gen {
-	MPTCP_GEN_NONE = 0,	/* no struct mptcp_sched_ops, or an unknown one */
-	MPTCP_GEN_GET_SEND,	/* mainline / mptcp_net-next: get_send, get_retrans */
-	MPTCP_GEN_GET_SUBFLOW,	/* OpenMPTCProuter's backport: get_subflow */
-};
-
-/* What load does about MPTCP (values are the OMR_MPTCP_MODE_* of the ABI). */
-enum mptcp_mode {
-	MPTCP_MODE_DISABLED = OMR_MPTCP_MODE_NONE,
-	MPTCP_MODE_ENDPOINT_FLAGS = OMR_MPTCP_MODE_ENDPOINT_FLAGS,
-	MPTCP_MODE_STRUCT_OPS = OMR_MPTCP_MODE_STRUCT_OPS,
-};
-
-struct mptcp_support {
-	bool enabled;			/* net.mptcp.enabled = 1 here */
-	bool path_manager;		/* the "mptcp_pm" netlink family exists */
-	bool hook;			/* BTF has bpf_struct_ops_mptcp_sched_ops */
-	enum mptcp_sched_gen gen;	/* members of struct mptcp_sched_ops */
-	enum mptcp_mode mode;		/* what mptcp_start() will do */
-	char scheduler[32];		/* net.mptcp.scheduler now, "" if none */
-	char available[256];		/* net.mptcp.available_schedulers */
-	char reason[256];		/* "<mode>: <why>", plain words */
-};
-
-/*
- * Probe this kernel and network namespace.  Always fills @out (mode and
- * reason included); returns 0.  Streams the kernel BTF through a 16 KiB
- * buffer instead of loading its megabytes, so that the agent stays small.
- */
-int mptcp_probe(struct mptcp_support *out);
-
-/* "struct_ops scheduler omr_steer", "endpoint flags", "MPTCP disabled". */
-const char *mptcp_mode_name(enum mptcp_mode mode);
-
-/* One endpoint of the in-kernel path manager (`ip mptcp endpoint show`). */
-struct mptcp_endpoint {
-	__u32 id;
-	__u32 flags;			/* MPTCP_PM_ADDR_FLAG_* */
-	__s32 ifindex;			/* 0: no "dev" */
-	__u16 port;
-	__u16 pad;
-	struct wan_addr addr;
-};
-
-/* The endpoints: fills up to @max of @out, returns how many there are. */
-int mptcp_pm_list(struct mptcp_endpoint *out, int max);
-
-/* Set or clear the backup flag of endpoint @id, keeping its other flags. */
-int mptcp_pm_set_backup(__u32 id, bool backup);
+#include "mptcp_probe.h"	/* what the kernel offers */
+#include "mptcp_pm.h"		/* endpoint flags over generic netlink */
+#include "mptcp_sched.h"	/* the struct_ops scheduler */
 
 /* A WAN as mptcp_apply_weights() needs it (from the config and wan_table). */
 struct mptcp_wan {
@@ -103,8 +55,8 @@ int mptcp_wans_from_table(const struct wan_entry *tbl, struct mptcp_wan *out);
  * value remembered), and record the mode under @pin_dir.  The scheduler is
  * loaded in a short-lived child process (libbpf needs the whole kernel BTF
  * for it) and stays registered through its pin, @pin_dir/mptcp_sched.  A
- * scheduler left by an earlier load is replaced, or removed when this load
- * does not register one.  Returns the mode in
+ * scheduler left registered by an earlier load is adopted (@msg says so), or
+ * removed when this load does not register one.  Returns the mode in
  * force (enum mptcp_mode, >= 0); when it had to fall back to endpoint flags,
  * @msg says why (else @msg is "").  Negative errno when nothing could be
  * recorded (pin dir missing).
@@ -149,20 +101,5 @@ struct mptcp_status {
 
 /* For `status`: probe plus what is recorded under @pin_dir. */
 int mptcp_status(const char *pin_dir, struct mptcp_status *st);
-
-/*
- * Between mptcp_sched_bpf__open*() and __load(): keep only the programs and
- * the struct_ops map of generation @gen (MPTCP_GEN_NONE: only the self-test
- * program, for tests/bpf).  Used by mptcp_start() and by the tests.
- */
-struct mptcp_sched_bpf;
-int mptcp_sched_prepare(struct mptcp_sched_bpf *skel, enum mptcp_sched_gen gen);
-
-/*
- * The probe's BTF part, on any BTF file (tests feed it made-up ones): is
- * there a bpf_struct_ops_mptcp_sched_ops, and which generation is struct
- * mptcp_sched_ops?  Returns 0 or a negative errno.
- */
-int mptcp_btf_probe(const char *path, bool *hook, enum mptcp_sched_gen *gen);
 
 #endif /* OMR_MPTCP_H */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * MPTCP support on the running kernel (src/mptcp.c) and the scheduler's
+ * MPTCP support on the running kernel (src/mptcp*.c) and the scheduler's
  * decision logic in BPF (bpf/mptcp_sched.bpf.c):
  *  - the probe's answer agrees with the kernel BTF and the sysctls, says why
  *    in plain words, and gives the BTF memory back;
@@ -29,7 +29,7 @@
 #include "test.h"
 #include "mptcp.h"
 #include "mptcp_sched_logic.h"
-#include "mptcp_sched.skel.h"
+#include "mptcp_sched_selftest.skel.h"
 
 static long status_kib(const char *field)
 {
@@ -100,7 +100,7 @@ TEST(mptcp_probe_this_kernel)
 	}
 	read_file("/proc/sys/net/mptcp/scheduler", sched, sizeof(sched));
 
-	/* what the BTF says, independently of src/mptcp.c */
+	/* what the BTF says, independently of src/mptcp_probe.c */
 	btf = btf__load_vmlinux_btf();
 	if (!ASSERT_TRUE(btf && !libbpf_get_error(btf), "kernel BTF loads"))
 		return;
@@ -461,39 +461,24 @@ static __u32 rng(__u32 bound)
 static int pick_in_user_space(struct omr_sched_conn *conn, const struct omr_sched_subflow *in,
 			      __u32 n, bool retrans)
 {
-	omr_sched_pass_begin(conn);
-	for (__u32 i = 0; i < n && i < OMR_SCHED_MAX_SUBFLOWS; i++) {
-		struct omr_sched_subflow sf = in[i];
-		int slot = omr_sched_slot(conn, sf.id);
-
-		sf.sent = omr_sched_observe(conn, slot, (__u32)in[i].sent);
-		omr_sched_add(conn, &sf);
-	}
-	omr_sched_pass_end(conn);
-	return retrans ? omr_sched_pick_retrans(conn->sf, conn->n)
-		       : omr_sched_pick_send(conn->sf, conn->n);
+	for (__u32 i = 0; i < n && i < OMR_SCHED_MAX_SUBFLOWS; i++)
+		conn->sf[i] = in[i];
+	return omr_sched_decide(conn, n, retrans);
 }
 
 TEST(mptcp_sched_logic_bpf_matches_user_space)
 {
-	struct mptcp_sched_bpf *skel;
-	struct bpf_map *map;
+	struct mptcp_sched_selftest_bpf *skel;
 	struct omr_sched_conn user_conn;
 	struct omr_sched_subflow pool[12];
 	__u64 counters[12] = { 0 };
 	int steps = 600, mismatches = 0, io_fd, prog_fd, err;
 	__u32 zero = 0, next_id = 1;
 
-	skel = mptcp_sched_bpf__open();
-	if (!ASSERT_TRUE(skel, "open the scheduler object"))
+	skel = mptcp_sched_selftest_bpf__open();
+	if (!ASSERT_TRUE(skel, "open the self-test object"))
 		return;
-	/* no pinning: this object must not touch any pin dir */
-	bpf_object__for_each_map(map, skel->obj)
-		bpf_map__set_pin_path(map, NULL);
-	err = mptcp_sched_prepare(skel, MPTCP_GEN_NONE);
-	if (!ASSERT_EQ(err, 0, "prepare for the self-test"))
-		goto out;
-	err = mptcp_sched_bpf__load(skel);
+	err = mptcp_sched_selftest_bpf__load(skel);
 	if (!ASSERT_EQ(err, 0, "the verifier accepts the decision logic (sched_selftest)"))
 		goto out;
 	io_fd = bpf_map__fd(skel->maps.selftest_io);
@@ -532,6 +517,7 @@ TEST(mptcp_sched_logic_bpf_matches_user_space)
 			sf->weight = rng(4) ? rng(6) : 0;
 			sf->usable = rng(8) != 0;
 			sf->writable = rng(3) != 0;
+			sf->idle = rng(3) == 0;
 			sf->delivered = rng(1 << 20);
 			sf->interval_us = rng(4) ? 1 + rng(100000) : 0;
 			sf->srtt_us = rng(50000);
@@ -552,5 +538,5 @@ TEST(mptcp_sched_logic_bpf_matches_user_space)
 	}
 	ASSERT_EQ(mismatches, 0, "decisions where BPF and user space differ");
 out:
-	mptcp_sched_bpf__destroy(skel);
+	mptcp_sched_selftest_bpf__destroy(skel);
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * mptcp_ctl: drives src/mptcp.c from the network tests and the benchmark
+ * mptcp_ctl: drives src/mptcp*.c from the network tests and the benchmark
  * until `omr-steer load/unload` does it.  Acts on the network namespace it
  * runs in (use nsenter --net=/run/netns/NAME, which keeps the mount
  * namespace, so that PIN_DIR is the same bpffs for every call).

@@ -74,29 +74,30 @@ static void sim_remove_link(struct sim *s, int idx)
 	s->n--;
 }
 
-/* What the BPF program collects from the kernel, from the simulated links. */
-static void sim_collect(struct sim *s)
+/*
+ * What the BPF program observes from the kernel, from the simulated links,
+ * and its decision: the index into s->conn.sf of the subflow for new data.
+ */
+static int sim_decide(struct sim *s)
 {
 	struct omr_sched_conn *c = &s->conn;
 
-	omr_sched_pass_begin(c);
 	for (int i = 0; i < s->n; i++) {
 		struct sim_link *l = &s->link[i];
-		struct omr_sched_subflow sf = {
+
+		c->sf[i] = (struct omr_sched_subflow){
 			.id = l->id,
 			.weight = l->weight,
 			.usable = !l->blocked,
 			.writable = !l->blocked && l->queued < l->buffer,
+			.idle = l->queued == 0,
 			.delivered = l->capacity,
 			.interval_us = 10000,
 			.srtt_us = (uint32_t)l->srtt_us,
+			.sent = (uint32_t)l->handed,	/* the byte counter */
 		};
-		int slot = omr_sched_slot(c, l->id);
-
-		sf.sent = omr_sched_observe(c, slot, (uint32_t)l->handed);
-		omr_sched_add(c, &sf);
 	}
-	omr_sched_pass_end(c);
+	return omr_sched_decide(c, (__u32)s->n, 0);
 }
 
 static bool sim_any_usable(const struct sim *s)
@@ -130,8 +131,7 @@ static void sim_tick(struct sim *s)
 		uint64_t amount;
 		int pick;
 
-		sim_collect(s);
-		pick = omr_sched_pick_send(s->conn.sf, s->conn.n);
+		pick = sim_decide(s);
 		if (pick < 0)
 			break;
 		for (int i = 0; i < s->n; i++)
@@ -383,21 +383,25 @@ TEST(mptcp_sched_pick_retrans_rules)
 {
 	struct omr_sched_subflow sf[3] = {
 		/* 1 MB per 100 ms = 10 MB/s */
-		{ .id = 1, .weight = 1, .usable = 1, .writable = 1,
+		{ .id = 1, .weight = 1, .usable = 1, .writable = 1, .idle = 1,
 		  .delivered = 1000000, .interval_us = 100000, .srtt_us = 30000 },
 		/* 2 MB per 100 ms = 20 MB/s, but weight 0 */
-		{ .id = 2, .weight = 0, .usable = 1, .writable = 1,
+		{ .id = 2, .weight = 0, .usable = 1, .writable = 1, .idle = 1,
 		  .delivered = 2000000, .interval_us = 100000, .srtt_us = 10000 },
 		/* 300 kB per 10 ms = 30 MB/s */
-		{ .id = 3, .weight = 1, .usable = 1, .writable = 1,
+		{ .id = 3, .weight = 1, .usable = 1, .writable = 1, .idle = 1,
 		  .delivered = 300000, .interval_us = 10000, .srtt_us = 50000 },
 	};
 
 	ASSERT_EQ(omr_sched_pick_retrans(sf, 3), 2, "best delivery among the weighted");
 	sf[2].writable = 0;
 	ASSERT_EQ(omr_sched_pick_retrans(sf, 3), 0, "next best weighted");
+	sf[0].idle = 0;
+	ASSERT_EQ(omr_sched_pick_retrans(sf, 3), -1, "never weight 0 while a weighted one is up");
+	sf[0].idle = 1;
 	sf[0].usable = 0;
-	ASSERT_EQ(omr_sched_pick_retrans(sf, 3), 1, "weight 0 when no weighted one can take it");
+	sf[2].usable = 0;
+	ASSERT_EQ(omr_sched_pick_retrans(sf, 3), 1, "weight 0 when no weighted one is up");
 	sf[1].writable = 0;
 	ASSERT_EQ(omr_sched_pick_retrans(sf, 3), -1, "nothing can take it");
 
@@ -406,7 +410,7 @@ TEST(mptcp_sched_pick_retrans_rules)
 	for (int i = 0; i < 3; i++) {
 		sf[i].id = i + 1;
 		sf[i].weight = 1;
-		sf[i].usable = sf[i].writable = 1;
+		sf[i].usable = sf[i].writable = sf[i].idle = 1;
 	}
 	sf[0].srtt_us = 40000;
 	sf[1].srtt_us = 20000;
@@ -414,6 +418,43 @@ TEST(mptcp_sched_pick_retrans_rules)
 	sf[2].delivered = 1000;
 	sf[2].interval_us = 1000000;
 	ASSERT_EQ(omr_sched_pick_retrans(sf, 3), 2, "any sample beats none");
+
+	/* a reinjection never queues behind data: busy subflows are left out */
+	sf[2].idle = 0;
+	ASSERT_EQ(omr_sched_pick_retrans(sf, 3), 1, "the best idle subflow");
+	sf[0].idle = sf[1].idle = 0;
+	ASSERT_EQ(omr_sched_pick_retrans(sf, 3), -1, "no idle subflow: no reinjection now");
+}
+
+/* The reason a failed load gives: the verifier's last lines, or libbpf's. */
+TEST(mptcp_sched_why_failed)
+{
+	char out[400];
+	const char *verifier =
+		"libbpf: prog 'omr_get_subflow': BPF program load failed: Permission denied\n"
+		"libbpf: prog 'omr_get_subflow': -- BEGIN PROG LOAD LOG --\n"
+		"0: R1=ctx() R10=fp0\n"
+		"; int BPF_PROG(omr_get_subflow, ...) @ mptcp_sched_get_subflow.bpf.c:60\n"
+		"12: (85) call bpf_mptcp_subflow_ctx_by_pos#12345\n"
+		"R1 type=scalar expected=ptr_\n"
+		"processed 40 insns (limit 1000000) max_states_per_insn 0 total_states 2\n"
+		"-- END PROG LOAD LOG --\n"
+		"libbpf: prog 'omr_get_subflow': failed to load: -13\n";
+	const char *member =
+		"libbpf: struct_ops init_kern omr_steer: Cannot find member get_send in kernel BTF\n"
+		"libbpf: map 'omr_steer': failed to init_kern_struct_ops: -524\n";
+
+	ASSERT_EQ(mptcp_sched_why_failed(verifier, out, sizeof(out)), 3, "three verifier lines");
+	ASSERT_STREQ(out, "; int BPF_PROG(omr_get_subflow, ...) @ mptcp_sched_get_subflow.bpf.c:60 | "
+		      "12: (85) call bpf_mptcp_subflow_ctx_by_pos#12345 | R1 type=scalar expected=ptr_",
+		      "the verifier's last lines, statistics left out");
+	ASSERT_EQ(mptcp_sched_why_failed(member, out, sizeof(out)), 0, "no verifier log");
+	ASSERT_STREQ(out, "map 'omr_steer': failed to init_kern_struct_ops: -524",
+		      "libbpf's last line");
+	ASSERT_EQ(mptcp_sched_why_failed("", out, sizeof(out)), 0, "nothing printed");
+	ASSERT_STREQ(out, "", "no reason");
+	ASSERT_EQ(mptcp_sched_why_failed(verifier, out, 40), 3, "a small buffer");
+	ASSERT_EQ((int)strlen(out), 39, "cut, terminated");
 }
 
 TEST(mptcp_sched_accounts)

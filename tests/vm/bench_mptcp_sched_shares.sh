@@ -1,0 +1,199 @@
+#!/usr/bin/env bash
+# VM benchmark: how the omr_steer BPF MPTCP scheduler splits MPTCP bulk
+# uploads over the router's WANs, on the test kernel.  Shares are the WANs'
+# tx byte counters over one upload.  Ratios and timings, so not part of
+# `make test` (the project's rule); run it with
+#   scripts/vm/run tests/vm/bench_mptcp_sched_shares.sh
+# In TCG on a busy host the figures vary from run to run; each line says
+# what was measured.
+#
+#   shares_1_1_0       weights 1:1:0 on three unshaped WANs: 50/50/0 (+-5)
+#   weight0_carries_nothing  wan3 (weight 0) sends <= 1 % of what the others send
+#   shares_1_3_0       weights 1:3:0 after SIGHUP: 25/75/0 (+-5)
+#   shares_2_0_1       weights 2:0:1: 67/0/33 (+-5)
+#   shares_1_3_shaped  wan1 12 Mbit/s, wan2 36 Mbit/s, weights 1:3: 25/75 (+-5)
+#   shares_ipv6        weights 1:3:0 over IPv6 subflows: 25/75 (+-5)
+#   sighup_moves_split a long upload at 1:3, weights changed to 3:1
+#                      and SIGHUP: from 2 s after the signal wan1 carries 75 % (+-10)
+#   link_down          wan2 goes down during a 1:1:1 upload: the upload
+#                      completes, no second without bytes on the other WANs
+# Outside the VM (no OMR_VM=1 from scripts/vm/init) it only SKIPs.
+# VM_TEST_TIMEOUT=420
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+LAB_PREFIX=vh$$
+. tests/net/lib.sh
+
+if [ "${OMR_VM:-}" != 1 ]; then
+	lab_skip mptcp_sched_shares "runs inside the test VM only (make vmtest)"
+	exit 0
+fi
+lab_require_omr || { lab_fail setup "build/omr-steer is missing"; exit 1; }
+if ! bpftool btf dump file /sys/kernel/btf/vmlinux | grep -q "STRUCT 'bpf_struct_ops_mptcp_sched_ops'"; then
+	lab_skip mptcp_sched_shares "this kernel has no BPF MPTCP scheduler hook"
+	exit 0
+fi
+
+BYTES=48m
+sched_ids() { bpftool struct_ops show 2>/dev/null | awk -v n="$1" '$2 == n { print $1 }' | tr -d ':'; }
+cleanup() {
+	for id in $(sched_ids omr_steer); do bpftool struct_ops unregister id "$id" >/dev/null 2>&1; done
+}
+trap 'cleanup; lab__on_exit' EXIT
+
+load_slow() { omr_load "$1" 2>/dev/null || lab_wait 60 omr__ready_or_dead; omr__ready; }
+weights() { printf 'interval 0.5\nwan wan1 weight %s\nwan wan2 weight %s\nwan wan3 weight %s\n' "$@" > "$CONF"; }
+reload() { omr reload --pidfile "$LAB_PIDFILE" >/dev/null 2>&1; sleep 2; }
+
+declare -a DELTA
+# upload DEST [BYTES]: one bulk MPTCP upload; DELTA[1..3] bytes per WAN, SHARES "p1 p2 p3"
+upload() {
+	local i before=() total=0 out
+	for i in 1 2 3; do before[i]=$(lab_ifstat rtr "wan$i" tx_bytes); done
+	if ! out=$(lab_traffic rtr "$1" "$LAB_PORT" --mptcp --upload --bytes "${2:-$BYTES}" \
+		--timeout 90 2>&1); then
+		lab_log "upload to $1 failed: $out"
+		return 1
+	fi
+	for i in 1 2 3; do
+		DELTA[i]=$(( $(lab_ifstat rtr "wan$i" tx_bytes) - before[i] ))
+		total=$((total + DELTA[i]))
+	done
+	SHARES=""
+	for i in 1 2 3; do SHARES="$SHARES $((DELTA[i] * 100 / (total > 0 ? total : 1)))"; done
+	SHARES=${SHARES# }
+	lab_log "upload of ${2:-$BYTES} to $1: bytes ${DELTA[1]} ${DELTA[2]} ${DELTA[3]}, shares % $SHARES ($(jq -c '{seconds, max_extra_subflows}' <<< "$out" 2>/dev/null))"
+}
+# shares_check NAME WANT1 WANT2 WANT3 [TOL]: PASS when every share is within TOL (5) points
+shares_check() {
+	local name=$1 tol=${5:-5} i s
+	local -a got want=(0 "$2" "$3" "$4")
+	read -r -a got <<< "0 $SHARES"
+	for i in 1 2 3; do
+		s=${got[i]}
+		if [ "$s" -lt $((want[i] - tol)) ] || [ "$s" -gt $((want[i] + tol)) ]; then
+			lab_fail "$name" "shares $SHARES %, want $2 $3 $4 (+-$tol)"
+			return
+		fi
+	done
+	lab_pass "$name"
+}
+
+# sample_start: the WANs' tx counters every 0.1 s into $SAMPLES ("t_us b1 b2 b3")
+SAMPLES=
+sample_start() {
+	SAMPLES=$LAB_TMP/samples.$1
+	in_ns rtr bash -c '
+		end=$((${EPOCHREALTIME/./} + 90000000))
+		while :; do
+			now=${EPOCHREALTIME/./}
+			[ "$now" -gt "$end" ] && break
+			read -r a < /sys/class/net/wan1/statistics/tx_bytes
+			read -r b < /sys/class/net/wan2/statistics/tx_bytes
+			read -r c < /sys/class/net/wan3/statistics/tx_bytes
+			echo "$now $a $b $c"
+			sleep 0.1
+		done' > "$SAMPLES" 2>/dev/null &
+	SAMPLER=$!
+	LAB_BG_PIDS+=("$SAMPLER")
+}
+sample_stop() { kill "$SAMPLER" 2>/dev/null; wait "$SAMPLER" 2>/dev/null; }
+
+lab_up --wans 3 || { lab_fail setup "the lab could not be built"; exit 1; }
+lab_server_start "$LAB_PORT" --mptcp || { lab_fail setup "the MPTCP traffic server did not start"; exit 1; }
+in_ns srv ip mptcp limits set subflows 8 add_addr_accepted 8
+in_ns rtr ip mptcp limits set subflows 8 add_addr_accepted 8
+for i in 1 2 3; do
+	in_ns rtr ip mptcp endpoint add "$(lab_wan_addr4 "$i")" dev "wan$i" subflow
+	in_ns rtr ip mptcp endpoint add "$(lab_wan_addr6 "$i")" dev "wan$i" subflow
+done
+CONF=$LAB_TMP/omr-steer.conf
+weights 1 1 0
+load_slow "$CONF" || { lab_fail setup "the agent did not start: $(tail -n 5 "$LAB_AGENT_LOG" | tr '\n' ';')"; exit 1; }
+sched_selected() { [ "$(in_ns rtr sysctl -n net.mptcp.scheduler)" = omr_steer ]; }
+lab_wait 20 sched_selected ||
+	{ lab_fail setup "omr_steer is not selected: $(grep MPTCP "$LAB_AGENT_LOG" | tr '\n' ';')"; exit 1; }
+
+# ---- unshaped ------------------------------------------------------------------------
+
+if upload "$LAB_SRV4"; then
+	shares_check shares_1_1_0 50 50 0
+	if [ "${DELTA[3]}" -le $(( (DELTA[1] + DELTA[2]) / 100 )) ]; then
+		lab_pass weight0_carries_nothing
+	else
+		lab_fail weight0_carries_nothing "wan3 (weight 0) sent ${DELTA[3]} B, the others $((DELTA[1] + DELTA[2])) B"
+	fi
+else
+	lab_fail shares_1_1_0 "the upload did not complete"
+fi
+weights 1 3 0; reload
+if upload "$LAB_SRV4"; then shares_check shares_1_3_0 25 75 0; else lab_fail shares_1_3_0 "the upload did not complete"; fi
+if upload "$LAB_SRV6"; then shares_check shares_ipv6 25 75 0; else lab_fail shares_ipv6 "the upload did not complete"; fi
+weights 2 0 1; reload
+if upload "$LAB_SRV4"; then shares_check shares_2_0_1 67 0 33; else lab_fail shares_2_0_1 "the upload did not complete"; fi
+
+# ---- shaped in the weight ratio --------------------------------------------------------
+
+lab_shape rtr wan1 12mbit
+lab_shape rtr wan2 36mbit
+weights 1 3 0; reload
+if upload "$LAB_SRV4" 24m; then shares_check shares_1_3_shaped 25 75 0; else lab_fail shares_1_3_shaped "the upload did not complete"; fi
+
+lab_shape rtr wan1 -
+lab_shape rtr wan2 -
+
+# ---- a weight change moves the split of a running upload --------------------------------
+
+weights 1 3 0; reload
+sample_start hup
+lab_traffic rtr "$LAB_SRV4" "$LAB_PORT" --mptcp --upload --bytes 384m --timeout 90 > "$LAB_TMP/hup.json" 2>&1 &
+UP=$!
+sleep 2
+weights 3 1 0
+T_HUP=${EPOCHREALTIME/./}
+omr reload --pidfile "$LAB_PIDFILE" >/dev/null 2>&1
+wait "$UP"; rc=$?
+sample_stop
+# wan1's share of the bytes sent from 2 s after the SIGHUP to the end
+share=$(awk -v t="$((T_HUP + 2000000))" '$1 >= t { if (a == "") { a = $2; b = $3 } x = $2; y = $3 } END { d = (x - a) + (y - b); print (d > 0 ? int((x - a) * 100 / d) : -1) }' "$SAMPLES")
+lab_log "weights 1:3 -> 3:1 by SIGHUP: wan1 share from 2 s after the signal: ${share} % (upload rc $rc)"
+if [ "$rc" -ne 0 ]; then
+	lab_fail sighup_moves_split "the upload did not complete"
+elif [ "$share" -lt 65 ] || [ "$share" -gt 85 ]; then
+	lab_fail sighup_moves_split "wan1 carried $share % from 2 s after weights 1:3 -> 3:1, want 75 +- 10"
+else
+	lab_pass sighup_moves_split
+fi
+
+
+# ---- a WAN goes down in the middle of an upload ------------------------------------------
+
+weights 1 1 1; reload
+sample_start down
+lab_traffic rtr "$LAB_SRV4" "$LAB_PORT" --mptcp --upload --bytes 96m --timeout 90 > "$LAB_TMP/down.json" 2>&1 &
+UP=$!
+sleep 1.5
+in_ns rtr ip link set wan2 down
+T_DOWN=${EPOCHREALTIME/./}
+wait "$UP"; rc=$?
+sample_stop
+in_ns rtr ip link set wan2 up
+# the longest time without bytes on wan1 + wan3 after wan2 went down, ms
+gap=$(awk -v t0="$T_DOWN" '$1 >= t0 {
+	s = $2 + $4
+	if (last == "") { last = $1; p = s; next }
+	if (s > p) { last = $1; p = s } else if ($1 - last > g) g = $1 - last
+} END { print int(g / 1000) }' "$SAMPLES")
+lab_log "link down: upload rc $rc $(cat "$LAB_TMP/down.json" | tr -d '\n' | cut -c1-200); longest gap on the other WANs ${gap} ms"
+if [ "$rc" -ne 0 ]; then
+	lab_fail link_down "the upload did not complete after wan2 went down: $(tail -c 300 "$LAB_TMP/down.json")"
+elif [ "$gap" -gt 1000 ]; then
+	lab_fail link_down "the other WANs sent nothing for ${gap} ms after wan2 went down"
+else
+	lab_pass link_down
+fi
+lab_wait 5 lab__ping rtr "$LAB_SRV4" -I "$(lab_wan_addr4 2)"
+
+omr_stop
+omr unload --pin-dir "$LAB_PIN_DIR" >/dev/null 2>&1
+lab_finish
