@@ -141,6 +141,16 @@ static struct steer_bpf *load_unpinned(struct steering *st)
 	return skel;
 }
 
+/* What load_unpinned() and the syncs made: the rule copies, the skeleton. */
+static void unload_unpinned(struct steering *st, struct steer_bpf *skel)
+{
+	free(st->rules);	/* the map fds are the skeleton's */
+	free(st->rule_vals);
+	st->rules = NULL;
+	st->rule_vals = NULL;
+	steer_bpf__destroy(skel);
+}
+
 static struct flow_key mkkey(__u8 proto, __u32 src, __u16 sport, __u8 kind)
 {
 	struct flow_key k = { .proto = proto, .kind = kind };
@@ -256,9 +266,7 @@ TEST(steering_flow_aging_and_counts)
 	ASSERT_EQ(st.busy[1], 1, "wan 1: the translated flow whose replies still come");
 	ASSERT_EQ(st.cfg.load_base[0], 0, "load_base wan 0");
 	ASSERT_EQ(st.cfg.load_base[1], 1, "load_base wan 1");
-	free(st.rules);
-	free(st.rule_vals);
-	steer_bpf__destroy(skel);
+	unload_unpinned(&st, skel);
 }
 
 /* ---- discovery, in a namespace of its own ------------------------------------------ */
@@ -409,9 +417,7 @@ TEST(steering_discovers_wan_addresses_gateways_networks)
 			ASSERT_EQ(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 0,
 				  "discovery checks failed (listed above)");
 	}
-	free(st.rules);	/* the map fds are the skeleton's */
-	free(st.rule_vals);
-	steer_bpf__destroy(skel);
+	unload_unpinned(&st, skel);
 }
 
 /*
@@ -442,7 +448,8 @@ static double ms_since(const struct timespec *t0)
 	return (t1.tv_sec - t0->tv_sec) * 1e3 + (t1.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
-TEST(steering_bench_aging_scan)
+/* a measurement (scripts/bench/flow_aging.sh), not run by make test */
+BENCH(steering_bench_aging_scan)
 {
 	const __u32 lan = 0x0a4d0102, wan2 = 0x0a4d0202, now = 10000;
 	const int pairs = OMR_STEER_FLOWS_DEFAULT / 2;
@@ -496,5 +503,5 @@ TEST(steering_bench_aging_scan)
 	printf("# aging scan: one sync %.1f ms with an empty table; with %d translated flows "
 	       "(%d entries) %.1f/%.1f/%.1f ms while live, %.1f ms removing them all\n",
 	       empty_ms, pairs, 2 * pairs, live_ms[0], live_ms[1], live_ms[2], expire_ms);
-	steer_bpf__destroy(skel);
+	unload_unpinned(&st, skel);
 }
