@@ -36,6 +36,18 @@ omr_load "$CONF" || { lab_fail setup "the agent did not start"; exit 1; }
 lab_server_start || { lab_fail setup "the traffic server did not start"; exit 1; }
 sleep 1	# the agent's first sync: addresses, gateways, weights
 
+# reload_applied: SIGHUP the agent; return once it published the new
+# configuration (its generation in status), and a sync (1.5 s) later
+generation() { omr status --json --pin-dir "$LAB_PIN_DIR" 2>/dev/null | jq -r '.config_generation'; }
+gen_past() { [ "$(generation)" -gt "$1" ] 2>/dev/null; }
+reload_applied() {
+	local gen
+	gen=$(generation)
+	kill -HUP "$OMR_PID"
+	lab_wait 20 gen_past "$gen" || return 1
+	sleep 1.5
+}
+
 rp() { in_ns rtr cat "/proc/sys/net/ipv4/conf/$1/rp_filter"; }
 lab_check steer_rp_filter_loosened "rp_filter of wan1/wan2 is $(rp wan1)/$(rp wan2), want 2/2" \
 	[ "$(rp wan1)" = 2 -a "$(rp wan2)" = 2 ]
@@ -132,10 +144,7 @@ long_pid=$!
 LAB_BG_PIDS+=("$long_pid")
 sleep 1.5
 lab_conf "$CONF" "interval 1" "wan wan1 weight 3" "wan wan2 weight 1"
-kill -HUP "$OMR_PID"
-sleep 1.5	# the reload, then a sync
-lab_wait 5 grep -q "reload: .* applied" "$LAB_AGENT_LOG" ||
-	lab_log "the agent did not log the reload"
+reload_applied || lab_log "the reload was not applied within 20 s"
 # new flows follow the new weights meanwhile
 mid=$(lab_server_stats)
 res=$(lab_traffic lan "$LAB_SRV4" "$LAB_PORT" --upload --bytes 4k --conns 40 --parallel 4 \
@@ -159,8 +168,7 @@ lab_check steer_long_transfer_kept_its_wan \
 
 # wan1 at weight 0 (used only when no weighted WAN is up): flows go to wan2
 lab_conf "$CONF" "interval 1" "wan wan1 weight 0" "wan wan2 weight 1"
-kill -HUP "$OMR_PID"
-sleep 1.5
+reload_applied || lab_log "the reload was not applied within 20 s"
 
 # ---- the router's own sockets: bound to a WAN's address or device, left alone ------------
 
