@@ -209,8 +209,10 @@ extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
  * ping -I, MPTCP subflow endpoints) or to an address (TCP, UDP of either
  * family: SOCK_BINDADDR_LOCK).  Forwarded packets have no socket.  There is
  * no bpf_skc_to_*() for an IPv4 UDP socket: its struct sock is read through
- * bpf_rdonly_cast(); without the kfunc, the source-address check still
- * catches sockets bound to another WAN's address.
+ * bpf_rdonly_cast() (kernels >= 6.2).  Without the kfunc only IPv6 UDP
+ * sockets are told (bpf_skc_to_udp6_sock); for IPv4 the source-address check
+ * still catches sockets bound to another WAN's address, not to the routed
+ * WAN's own.
  */
 static __always_inline bool flow_socket_is_bound(struct __sk_buff *skb, const struct pkt *p)
 {
