@@ -72,9 +72,9 @@ lab_check tcp_rtt_unknown_before_traffic "rtt_us before any traffic: wan1 $r1, w
 # ---- transfers ------------------------------------------------------------------
 
 # transfer NAME START TRAFGEN-CLIENT-ARGS...: run the transfer in the router;
-# from START seconds in, read rtt_us of both WANs 4 times, 0.5 s apart.  Sets
-# WAN2_RTT (the lower median of wan2's readings), WAN1_MAX (the largest of
-# wan1's) and RESULT (trafgen's JSON line).
+# from START seconds in, read rtt_us of both WANs up to 4 times, 0.5 s apart,
+# while it runs.  Sets WAN2_RTT (the lower median of wan2's nonzero
+# readings), WAN1_MAX (the largest of wan1's) and RESULT (trafgen's JSON line).
 transfer() {
 	local name=$1 at=$2 pid i r1s=() r2s=(); shift 2
 	lab_traffic rtr "$@" --timeout 30 > "$LAB_TMP/$name.json" 2>>"$LAB_TMP/$name.err" &
@@ -82,13 +82,18 @@ transfer() {
 	sleep "$at"
 	# the router's sockets on wan2 (ss -i names MPTCP subflows "tcp-ulp-mptcp")
 	in_ns rtr ss -Htni state established > "$LAB_TMP/$name.ss" 2>&1
+	# while the transfer runs (on a loaded machine a reading takes long:
+	# one after the end may read 0 and is not about the transfer)
 	for i in 1 2 3 4; do
 		r1s+=("$(rtt wan1)") r2s+=("$(rtt wan2)")
+		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.5
 	done
 	wait "$pid"
 	RESULT=$(cat "$LAB_TMP/$name.json")
-	WAN2_RTT=$(printf '%s\n' "${r2s[@]}" | sort -n | sed -n 2p)
+	# the lower median of the readings that have an RTT; empty: none had
+	WAN2_RTT=$(printf '%s\n' "${r2s[@]}" | grep -v '^0$' | sort -n |
+		awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }')
 	WAN1_MAX=$(printf '%s\n' "${r1s[@]}" | sort -n | tail -n 1)
 	lab_log "$name: wan2 rtt_us ${r2s[*]}; wan1 rtt_us ${r1s[*]}; trafgen: $RESULT"
 }
