@@ -5,7 +5,7 @@
 #
 #  - before any traffic neither WAN has an rtt_us;
 #  - the router uploading from wan2's address (IPv4, then IPv6): wan2's
-#    rtt_us is at least ~40 ms (30..150 ms), the idle wan1 has none;
+#    rtt_us is at least ~40 ms (30..250 ms), the idle wan1 has none;
 #  - the router downloading through a socket bound to wan2 (SO_BINDTODEVICE;
 #    the receiver's RTT estimate): the same;
 #  - an MPTCP upload whose subflow leaves by wan2 (subflows are plain TCP
@@ -32,10 +32,11 @@ FORGET_WAIT_S=$(awk -v f="$FORGET_S" 'BEGIN { print 2 * f + 2 }')
 IDLE_S=$(awk -v f="$FORGET_WAIT_S" 'BEGIN { print int(f) + 4 }')	# the idle connection's life
 W1_4=$(lab_wan_addr4 1) W2_4=$(lab_wan_addr4 2) W2_6=$(lab_wan_addr6 2)
 # wan2's path is 40 ms longer: no RTT reads below ~40 ms (30 ms allows for
-# the kernel's smoothing); a loaded machine adds tens of ms (52.6 and 57.8 ms
-# were seen), so the upper bound is only generous: 3 x 40 ms + 30 ms.  That
-# the RTT is wan2's, not wan1's, is checked apart (wan1 has none).
-RTT_LO=30000 RTT_HI=150000	# in us
+# the kernel's smoothing); a loaded machine adds tens of ms, over 100 ms
+# under load 11 (52.6, 57.8, 146 ms were seen: the delay line runs in user
+# space), so the upper bound is only generous: 6 x 40 ms + 10 ms.  That the
+# RTT is wan2's, not wan1's, is checked apart (wan1 has none).
+RTT_LO=30000 RTT_HI=250000	# in us
 
 for tool in "$OMR" "$TRAFGEN" "$DELAYLINE"; do
 	[ -x "$tool" ] || { lab_fail setup "$tool is missing (make build/omr-steer build/tools/trafgen build/tools/delayline)"; exit 1; }
