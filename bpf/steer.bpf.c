@@ -23,7 +23,7 @@
  * Left alone: non-TCP/UDP, fragments, IPv6 with extension headers, TCP
  * that does not start with a SYN while we watch, MPTCP (MP_CAPABLE/MP_JOIN
  * on the SYN: the scheduler owns subflows), sockets bound to a device or
- * (TCP, IPv6 UDP) an address, packets whose source is another WAN's
+ * an address (TCP, UDP), packets whose source is another WAN's
  * address, multicast/broadcast/link-local destinations, `bypass` rules and
  * connected networks; UDP flows started from outside stay on the WAN they
  * came in by.

@@ -201,12 +201,18 @@ static __always_inline bool flow_dst_is_local_scope(const struct pkt *p)
 
 #define SOCK_BINDADDR_LOCK	4
 
+/* A read-only view of a kernel object (a generic kfunc, any program type). */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
+
 /*
  * A local socket that chose its way out: bound to a device (SO_BINDTODEVICE,
- * ping -I, MPTCP subflow endpoints) or, for TCP and IPv6 UDP, bound to an
- * address.  Forwarded packets have no socket.  IPv4 UDP sockets bound to an
- * address cannot be told from here; the source-address check catches those
- * whose address belongs to another WAN.
+ * ping -I, MPTCP subflow endpoints) or to an address (TCP, UDP of either
+ * family: SOCK_BINDADDR_LOCK).  Forwarded packets have no socket.  There is
+ * no bpf_skc_to_*() for an IPv4 UDP socket: its struct sock is read through
+ * bpf_rdonly_cast() (kernels >= 6.2).  Without the kfunc only IPv6 UDP
+ * sockets are told (bpf_skc_to_udp6_sock); for IPv4 the source-address check
+ * still catches sockets bound to another WAN's address, not to the routed
+ * WAN's own.
  */
 static __always_inline bool flow_socket_is_bound(struct __sk_buff *skb, const struct pkt *p)
 {
@@ -226,6 +232,11 @@ static __always_inline bool flow_socket_is_bound(struct __sk_buff *skb, const st
 		struct sock *s = tp ? &tp->inet_conn.icsk_inet.sk : NULL;
 
 		if (s && (BPF_CORE_READ_BITFIELD_PROBED(s, sk_userlocks) & SOCK_BINDADDR_LOCK))
+			return true;
+	} else if (bpf_rdonly_cast) {	/* weak: NULL on a kernel without it */
+		struct sock *s = bpf_rdonly_cast(full, bpf_core_type_id_kernel(struct sock));
+
+		if (s && (BPF_CORE_READ_BITFIELD(s, sk_userlocks) & SOCK_BINDADDR_LOCK))
 			return true;
 	} else {
 		struct udp6_sock *up = bpf_skc_to_udp6_sock(sk);

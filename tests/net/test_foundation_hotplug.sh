@@ -50,8 +50,8 @@ fi
 lab_log "wan3 while missing: $(jq -c '.wans[] | select(.name == "wan3")' <<< "$json")"
 
 lab_wan_add 3
-if ! lab_wait 5 wan_attached wan3; then
-	lab_fail missing_wan_attached_when_it_appears "wan3 (ifindex $(lab_ifindex rtr wan3)) was not attached within 5 s: $(omr_stats_json | jq -c '.wans[] | select(.name == "wan3")')"
+if ! lab_wait 20 wan_attached wan3; then
+	lab_fail missing_wan_attached_when_it_appears "wan3 (ifindex $(lab_ifindex rtr wan3)) was not attached within 20 s: $(omr_stats_json | jq -c '.wans[] | select(.name == "wan3")')"
 else
 	before=$(omr_wan tx_bytes wan3)
 	upload_via 3 2 || lab_log "upload over wan3 failed"
@@ -67,18 +67,18 @@ old_index=$(lab_ifindex rtr wan2)
 upload_via 2 1 || lab_log "upload over wan2 failed"
 lab_wan_del 2
 missing_state() { [ "$(omr_wan ifindex wan2)" = 0 ] || [ "$(omr_wan state wan2)" = missing ]; }
-if lab_wait 5 missing_state; then
+if lab_wait 20 missing_state; then
 	lab_pass deleted_wan_shown_missing
 else
-	lab_fail deleted_wan_shown_missing "5 s after wan2 was deleted, stats still shows it: $(omr_stats_json | jq -c '.wans[] | select(.name == "wan2")')"
+	lab_fail deleted_wan_shown_missing "20 s after wan2 was deleted, stats still shows it: $(omr_stats_json | jq -c '.wans[] | select(.name == "wan2")')"
 fi
 tx_gone=$(omr_wan tx_bytes wan2)
 
 lab_wan_add 2
 new_index=$(lab_ifindex rtr wan2)
 lab_log "wan2 recreated: ifindex $old_index -> $new_index"
-if ! lab_wait 5 wan_attached wan2; then
-	lab_fail recreated_wan_counted_again "the recreated wan2 (ifindex $new_index) was not attached within 5 s: $(omr_stats_json | jq -c '.wans[] | select(.name == "wan2")')"
+if ! lab_wait 20 wan_attached wan2; then
+	lab_fail recreated_wan_counted_again "the recreated wan2 (ifindex $new_index) was not attached within 20 s: $(omr_stats_json | jq -c '.wans[] | select(.name == "wan2")')"
 else
 	before=$(omr_wan tx_bytes wan2)
 	upload_via 2 2 || lab_log "upload over the recreated wan2 failed"

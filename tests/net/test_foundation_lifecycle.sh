@@ -159,7 +159,7 @@ rc=$?
 lab_log "unload: status $rc: $out"
 problems=""
 [ $rc -eq 0 ] || problems="$problems; exited $rc"
-[ -n "${OMR_PID:-}" ] && ! lab_wait 5 omr__gone && problems="$problems; the agent (pid $OMR_PID) still runs"
+[ -n "${OMR_PID:-}" ] && ! lab_wait 20 omr__gone && problems="$problems; the agent (pid $OMR_PID) still runs"
 [ -e "$LAB_PIN_DIR" ] && problems="$problems; $LAB_PIN_DIR still exists: $(ls -A "$LAB_PIN_DIR" | tr '\n' ' ')"
 # (maps.debug and progs.debug are the kernel's own, in every bpffs)
 left=$(ls -A "$LAB_BPF_DIR" 2>/dev/null | grep -vx 'maps.debug\|progs.debug' | tr '\n' ' ')

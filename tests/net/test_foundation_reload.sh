@@ -60,7 +60,7 @@ fi
 lab_conf "$CONF" "interval 1" "wan wan1 weight 5" "wan wan2 weight 3"
 kill -HUP "$OMR_PID"
 lab_check reload_sighup_changes_weight "after SIGHUP stats shows '$(weights)', want 'wan1=5 wan2=3'" \
-	lab_wait 5 weights_are "wan1=5 wan2=3"
+	lab_wait 20 weights_are "wan1=5 wan2=3"
 
 lab_conf "$CONF" "interval 1" "wan wan1 weight 5" "wan wan2 weight 7"
 msg=$(omr reload --pidfile "$LAB_PIDFILE" 2>&1)
@@ -69,7 +69,7 @@ if [ $rc -ne 0 ]; then
 	lab_fail reload_command_changes_weight "'omr-steer reload' exited $rc: $msg"
 else
 	lab_check reload_command_changes_weight "after 'omr-steer reload' stats shows '$(weights)', want 'wan1=5 wan2=7'" \
-		lab_wait 5 weights_are "wan1=5 wan2=7"
+		lab_wait 20 weights_are "wan1=5 wan2=7"
 fi
 
 # ---- broken files are rejected whole -------------------------------------------
@@ -80,7 +80,7 @@ broken_reload() { # broken_reload NAME LINE-NUMBER FILE-LINES...
 	lab_conf "$CONF" "$@"
 	kill -HUP "$OMR_PID"
 	# give the agent time to read (and reject) it; nothing may change
-	if lab_wait 3 omr__log_has "$log_lines" "$CONF:$line"; then
+	if lab_wait 20 omr__log_has "$log_lines" "$CONF:$line"; then
 		:
 	else
 		lab_log "$name: the agent log does not name $CONF:$line; it says:"
@@ -112,13 +112,13 @@ broken_reload reload_rejects_duplicate_wan 4 \
 lab_conf "$CONF" "interval 1" "wan wan1 weight 2" "wan wan2 weight 6"
 kill -HUP "$OMR_PID"
 lab_check reload_works_after_broken_file "stats shows '$(weights)' after a good file, want 'wan1=2 wan2=6'" \
-	lab_wait 5 weights_are "wan1=2 wan2=6"
+	lab_wait 20 weights_are "wan1=2 wan2=6"
 
 # ---- WANs added and removed ------------------------------------------------------
 
 lab_conf "$CONF" "interval 1" "wan wan1 weight 2" "wan wan2 weight 6" "wan wan3 weight 4"
 kill -HUP "$OMR_PID"
-if ! lab_wait 5 weights_are "wan1=2 wan2=6 wan3=4"; then
+if ! lab_wait 20 weights_are "wan1=2 wan2=6 wan3=4"; then
 	lab_fail reload_adds_wan "stats shows '$(weights)', want 'wan1=2 wan2=6 wan3=4'"
 elif [ "$(omr_filter_count wan3)" != 2 ]; then
 	lab_fail reload_adds_wan "wan3 has $(omr_filter_count wan3) omr-steer filters, want 2 (egress, ingress)"
@@ -132,7 +132,7 @@ fi
 
 lab_conf "$CONF" "interval 1" "wan wan1 weight 2" "wan wan3 weight 4"
 kill -HUP "$OMR_PID"
-if ! lab_wait 5 weights_are "wan1=2 wan3=4"; then
+if ! lab_wait 20 weights_are "wan1=2 wan3=4"; then
 	lab_fail reload_removes_wan "stats shows '$(weights)', want 'wan1=2 wan3=4'"
 elif [ "$(omr_filter_count wan2)" != 0 ]; then
 	lab_fail reload_removes_wan "wan2 still has $(omr_filter_count wan2) omr-steer filters"

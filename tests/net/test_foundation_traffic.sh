@@ -2,7 +2,8 @@
 # Foundation network test: real TCP and UDP traffic, IPv4 and IPv6, uploads
 # and downloads, over two WANs of a lab router running omr-steer; the
 # per-WAN byte counts of `stats --json` must match the router's own
-# interface counters within 1 %, and the rates must follow the traffic.
+# interface counters within 1 %, and the rates must follow the traffic (the
+# rx_bps readings add up to the bytes counted).
 #
 # The router's egress is left unshaped on purpose: omr-steer counts on the
 # clsact hook, before the root qdisc, so a shaper that drops packets would
@@ -64,6 +65,27 @@ snapshot() { # snapshot PREFIX: stats and interface counters of both WANs
 
 snapshot before || { lab_fail setup "stats --json does not answer"; exit 1; }
 
+# Rates: a poller in the router polls `stats --json` (about 5 times an
+# agent interval) from before the transfers until the agent's rates are back
+# near zero after them (bounded: the transfers end within their timeout, the
+# idle tail within RATE_TAIL_S, the poller within 120 s).  $LAB_TMP/rates:
+# one line per poll, the time in ns, a tab, the JSON.
+RATE_TAIL_S=15
+rates_idle() { # both WANs' last rx_bps below 1 % of the ISP link
+	tail -n 1 "$LAB_TMP/rates" | cut -f 2- |
+		jq -e --argjson lim $(( $(lab_rate_bps "$ISP_RATE") / 100 )) \
+		'[.wans[] | select(.rx_bps >= $lim)] | length == 0' >/dev/null 2>&1
+}
+in_ns rtr sh -c 'end=$(($(date +%s) + 120))
+	while [ ! -e "$1" ] && [ "$(date +%s)" -lt "$end" ]; do
+		t=$(date +%s%N); j=$("$2" stats --json --pin-dir "$3" | tr -d "\n") &&
+		printf "%s\t%s\n" "$t" "$j"
+		sleep 0.2
+	done' poller "$LAB_TMP/rates.stop" "$OMR" "$LAB_PIN_DIR" > "$LAB_TMP/rates" 2>/dev/null &
+rate_poller=$!
+LAB_BG_PIDS+=("$rate_poller")
+lab_wait 10 test -s "$LAB_TMP/rates"
+
 out=$LAB_TMP/traffic
 mkdir -p "$out"
 names=()
@@ -93,10 +115,6 @@ for i in 1 2; do
 	bg "rtr${i}_udp6"  rtr "$LAB_SRV6" "$LAB_PORT" --udp --count 200 --size 1200 --bind "$a6"
 done
 
-# Rates, sampled by the agent every second, while the downloads run.
-sleep 1.5
-mid_json=$(omr_stats_json)
-
 failed=""
 for name in "${names[@]}"; do
 	pid_var=pid_$name
@@ -106,6 +124,9 @@ for name in "${names[@]}"; do
 	fi
 done
 lab_check tcp_udp_traffic_both_directions "transfers failed:$failed" [ -z "$failed" ]
+lab_wait "$RATE_TAIL_S" rates_idle
+touch "$LAB_TMP/rates.stop"
+wait "$rate_poller"
 
 # Both WANs carried traffic of every kind: the server sees one source
 # address per WAN (masquerade), with bytes in, bytes out and datagrams.
@@ -142,18 +163,35 @@ done
 
 # ---- rates -------------------------------------------------------------------
 
-# Downloads ran on both WANs through a 50 Mbit/s ISP link for a few seconds:
-# the rx rate of each WAN, a second into them, must be a sizeable part of it.
+# The agent's rx_bps follows the bytes it counts: summed over the polls
+# (each reading times the time since the previous poll: a rate the agent
+# computed over its last interval), the rates account for the rx_bytes
+# counted from the first poll to the last within a factor of 3 (the agent's
+# interval and the polls are not aligned, and under load the polls come
+# 2 s apart: 157 % was seen at load 11).  A wrong unit (bytes for bits, a
+# wrong time base) or a rate that does not move fails.  No absolute window
+# on the rate (it was 25..120 % of the link a second into the downloads):
+# how fast the lab's transfers run depends on the machine's load, not on
+# omr-steer.
+# the polls as time, rx_bytes and rx_bps of wan1, of wan2
+while IFS=$'\t' read -r t j; do
+	jq -r --arg t "$t" '[$t, (.wans[] | select(.name == "wan1") | .rx_bytes, .rx_bps),
+		(.wans[] | select(.name == "wan2") | .rx_bytes, .rx_bps)] | @tsv' <<< "$j"
+done < "$LAB_TMP/rates" > "$LAB_TMP/rates.tsv"
 rates_ok=1
-isp_bps=$(lab_rate_bps "$ISP_RATE")
-for w in wan1 wan2; do
-	rx_bps=$(omr_wan rx_bps "$w" "$mid_json")
-	lab_log "$w rx_bps during the downloads: $rx_bps (link $isp_bps)"
-	if [ -z "$rx_bps" ] || [ "$rx_bps" -lt $((isp_bps / 4)) ] || [ "$rx_bps" -gt $((isp_bps * 12 / 10)) ]; then
+for col in 2 4; do
+	w=wan$((col / 2))
+	read -r counted summed peak <<< "$(awk -v c="$col" '
+		NR == 1 { b0 = $c } { if (NR > 1) s += $(c + 1) * ($1 - t) / 8e9; t = $1; b = $c
+			if ($(c + 1) > p) p = $(c + 1) }
+		END { printf "%d %d %d\n", b - b0, s, p }' "$LAB_TMP/rates.tsv")"
+	lab_log "$w: $counted bytes received over the polls, the rx_bps readings add up to $summed; peak rx_bps $peak (link $(lab_rate_bps "$ISP_RATE")); $(wc -l < "$LAB_TMP/rates.tsv") polls over $(awk 'NR == 1 { a = $1 } END { printf "%.1f", ($1 - a) / 1e9 }' "$LAB_TMP/rates.tsv") s"
+	if [ "${counted:-0}" -lt "$MIN_BYTES" ] || [ "${summed:-0}" -lt $((counted / 3)) ] ||
+	   [ "${summed:-0}" -gt $((counted * 3)) ]; then
 		rates_ok=0
 	fi
 done
-lab_check stats_rates_follow_traffic "rx_bps not within 25..120 % of the $ISP_RATE link during downloads: $(jq -c '[.wans[] | {name, rx_bps, tx_bps}]' <<< "$mid_json")" \
+lab_check stats_rates_follow_traffic "the rx_bps readings do not add up to the rx_bytes counted (within a factor of 3; see log)" \
 	[ "$rates_ok" = 1 ]
 
 lab_finish

@@ -105,7 +105,7 @@ bpftool map create "$FOREIGN" type array key 4 value 4 entries 1 name foreign ||
 	lab_log "bpftool could not pin a foreign map in $LAB_PIN_DIR"
 out=$(omr unload --pin-dir "$LAB_PIN_DIR" 2>&1)
 rc=$?
-lab_wait 5 omr__gone
+lab_wait 20 omr__gone
 problems=""
 [ $rc -eq 0 ] || problems="$problems; exited $rc: $out"
 [ -e "$FOREIGN" ] || problems="$problems; the foreign pin was removed"
@@ -164,7 +164,7 @@ stop_leftovers() {
 		lab_pid_alive "$p" && { kill -TERM "$p"; left=1; }
 	done
 	for p in "$@"; do
-		lab_wait 5 eval "! lab_pid_alive $p" || kill -KILL "$p" 2>/dev/null
+		lab_wait 20 eval "! lab_pid_alive $p" || kill -KILL "$p" 2>/dev/null
 		{ wait "$p"; } 2>/dev/null
 	done
 	[ -n "$left" ] && omr unload --pin-dir "$LAB_PIN_DIR" >/dev/null 2>&1
@@ -198,7 +198,7 @@ for try in 1 2 3; do
 		[ -e "$LAB_TMP/$loser.pid" ] && problems="$problems; the refused load left its pidfile"
 	fi
 	out=$(omr unload --pin-dir "$LAB_PIN_DIR" 2>&1) || problems="$problems; unload failed: $out"
-	lab_wait 5 both_gone
+	lab_wait 20 both_gone
 	lab_pid_alive "$A" && problems="$problems; agent a still runs after unload"
 	lab_pid_alive "$B" && problems="$problems; agent b still runs after unload"
 	for w in wan1 wan2; do
@@ -286,7 +286,7 @@ else
 	grep -qw "$dpid" <<< "$out" || problems="$problems; its refusal does not name pid $dpid: $out"
 fi
 omr unload --pin-dir "$LAB_PIN_DIR" >/dev/null 2>&1
-[ -n "$dpid" ] && lab_wait 5 eval "! lab_pid_alive $dpid"
+[ -n "$dpid" ] && lab_wait 20 eval "! lab_pid_alive $dpid"
 [ -n "$dpid" ] && lab_pid_alive "$dpid" && { problems="$problems; unload did not stop it"; kill -KILL "$dpid"; }
 lab_check load_daemon_is_the_owner "${problems#; }" [ -z "$problems" ]
 

@@ -52,7 +52,7 @@ reload_now() {
 	gen=$(generation)
 	conf "$@"
 	kill -HUP "$OMR_PID"
-	lab_wait 5 gen_past "$gen" || return 1
+	lab_wait 20 gen_past "$gen" || return 1
 	STATS=$(omr_stats_json)
 	VOIP=$(voip_wans)
 }
@@ -61,10 +61,10 @@ state_is() { [ "$(omr_wan state "$1")" = "$2" ]; }
 
 # ---- SIGHUP keeps the RTTs (and with them the lowest-rtt choice) ----------------
 
-if ! lab_wait 15 rtts_known; then
+if ! lab_wait 60 rtts_known; then
 	lab_fail reload_keeps_rtt "before the reload: no RTT on both WANs, or voip takes '$(voip_wans)', not wan1"
 elif ! reload_now 5 1; then
-	lab_fail reload_keeps_rtt "the reload was not applied within 5 s"
+	lab_fail reload_keeps_rtt "the reload was not applied within 20 s"
 else
 	r1=$(omr_wan rtt_us wan1 "$STATS") r2=$(omr_wan rtt_us wan2 "$STATS")
 	lab_log "right after the reload: rtt_us wan1 $r1, wan2 $r2; voip takes '$VOIP'"
@@ -88,10 +88,10 @@ in_ns isp nft -f - <<-'EOF' || lab_fail setup "cannot drop the probes of wan2"
 		}
 	}
 EOF
-if ! lab_wait 10 state_is wan2 down; then
+if ! lab_wait 30 state_is wan2 down; then
 	lab_fail reload_keeps_down "wan2 did not go down when its probes were dropped (state $(omr_wan state wan2))"
 elif ! reload_now 5 2; then
-	lab_fail reload_keeps_down "the reload was not applied within 5 s"
+	lab_fail reload_keeps_down "the reload was not applied within 20 s"
 else
 	s2=$(omr_wan state wan2 "$STATS") w2=$(omr_wan effective_weight wan2 "$STATS")
 	lab_log "right after the reload: wan2 $s2, effective weight $w2"
@@ -105,9 +105,9 @@ fi
 # another probe target (IPv6, not dropped): wan2 starts afresh and answers
 if reload_now 5 2 "$LAB_SRV6"; then
 	lab_check reload_new_probe_starts_afresh "wan2 with a new probe target is $(omr_wan state wan2), want up" \
-		lab_wait 5 state_is wan2 up
+		lab_wait 20 state_is wan2 up
 else
-	lab_fail reload_new_probe_starts_afresh "the reload was not applied within 5 s"
+	lab_fail reload_new_probe_starts_afresh "the reload was not applied within 20 s"
 fi
 
 # ---- a FIFO as the weight file ----------------------------------------------------
@@ -134,15 +134,15 @@ mv "$CONF" "$CONF.saved" && mv "$FIFO" "$CONF"
 kill -HUP "$OMR_PID"
 fifo_logged() { tail -n +"$((log_lines + 1))" "$LAB_AGENT_LOG" | grep -q "$CONF: not a regular file"; }
 lab_check fifo_sighup_refused "no 'not a regular file' in the agent's log after SIGHUP" \
-	lab_wait 5 fifo_logged
+	lab_wait 20 fifo_logged
 lab_check fifo_sighup_keeps_config "weights after SIGHUP on a FIFO: '$(weights)', want '$before'" \
 	[ "$(weights)" = "$before" ]
 in_ns rtr ip link set wan1 down
 lab_check fifo_agent_still_publishes "wan1 set down shows '$(omr_wan state wan1)' in stats, want down" \
-	lab_wait 5 state_is wan1 down
+	lab_wait 20 state_is wan1 down
 in_ns rtr ip link set wan1 up
 kill -TERM "$OMR_PID"
-if lab_wait 5 omr__gone; then
+if lab_wait 20 omr__gone; then
 	lab_pass fifo_sigterm_stops
 else
 	lab_fail fifo_sigterm_stops "the agent ignores SIGTERM after SIGHUP on a FIFO"

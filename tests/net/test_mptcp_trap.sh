@@ -96,7 +96,7 @@ else
 	lab_fail mptcp_load "status does not name the MPTCP mode: $status"
 fi
 
-lab_wait 3 test 0 -eq "\$(backup_count)" 2>/dev/null
+lab_wait 20 test 0 -eq "\$(backup_count)" 2>/dev/null
 flags=$(in_ns rtr ip mptcp endpoint show)
 lab_log "after load 1:1:1: $(tr '\n' ';' <<< "$flags")"
 if grep -q backup <<< "$flags"; then
@@ -116,7 +116,7 @@ fi
 # weight 0 by reload: wan3 becomes backup and stays out of the upload
 weights 2 1 0
 omr reload --pidfile "$LAB_PIDFILE" >/dev/null 2>&1
-lab_wait 3 test 1 -eq "\$(backup_count)" 2>/dev/null
+lab_wait 20 test 1 -eq "\$(backup_count)" 2>/dev/null
 flags=$(in_ns rtr ip mptcp endpoint show)
 if ! grep -q "$(lab_wan_addr4 3) .*backup" <<< "$flags" ||
    grep "$(lab_wan_addr4 1) \|$(lab_wan_addr4 2) " <<< "$flags" | grep -q backup; then
@@ -132,7 +132,7 @@ fi
 # ---- unload after a crash: the flags come back from the pinned record alone ----------
 
 kill -KILL "$OMR_PID" 2>/dev/null; wait "$OMR_PID" 2>/dev/null
-lab_wait 5 omr__gone
+lab_wait 20 omr__gone
 out=$(omr unload --pin-dir "$LAB_PIN_DIR" 2>&1)
 now=$(in_ns rtr ip mptcp endpoint show)
 lab_log "unload: $(tr '\n' ';' <<< "$out")"

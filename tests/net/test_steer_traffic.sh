@@ -12,8 +12,8 @@
 #    (their MSS is clamped);
 #  - a long transfer keeps its WAN while the weights change, and new flows
 #    follow the new weights;
-#  - the router's own sockets bound to a WAN's address or device are left
-#    alone, unbound ones are steered;
+#  - the router's own sockets bound to a WAN's address or device (TCP, and
+#    UDP of both families) are left alone, unbound ones are steered;
 #  - a WAN that goes down: the UDP flow it carried moves to the other WAN
 #    and keeps working; new flows avoid it;
 #  - strict rp_filter on the router is loosened on the WANs by `load` and
@@ -35,6 +35,18 @@ lab_conf "$CONF" "interval 1" "wan wan1 weight 1" "wan wan2 weight 3"
 omr_load "$CONF" || { lab_fail setup "the agent did not start"; exit 1; }
 lab_server_start || { lab_fail setup "the traffic server did not start"; exit 1; }
 sleep 1	# the agent's first sync: addresses, gateways, weights
+
+# reload_applied: SIGHUP the agent; return once it published the new
+# configuration (its generation in status), and a sync (1.5 s) later
+generation() { omr status --json --pin-dir "$LAB_PIN_DIR" 2>/dev/null | jq -r '.config_generation'; }
+gen_past() { [ "$(generation)" -gt "$1" ] 2>/dev/null; }
+reload_applied() {
+	local gen
+	gen=$(generation)
+	kill -HUP "$OMR_PID"
+	lab_wait 20 gen_past "$gen" || return 1
+	sleep 1.5
+}
 
 rp() { in_ns rtr cat "/proc/sys/net/ipv4/conf/$1/rp_filter"; }
 lab_check steer_rp_filter_loosened "rp_filter of wan1/wan2 is $(rp wan1)/$(rp wan2), want 2/2" \
@@ -132,10 +144,7 @@ long_pid=$!
 LAB_BG_PIDS+=("$long_pid")
 sleep 1.5
 lab_conf "$CONF" "interval 1" "wan wan1 weight 3" "wan wan2 weight 1"
-kill -HUP "$OMR_PID"
-sleep 1.5	# the reload, then a sync
-lab_wait 5 grep -q "reload: .* applied" "$LAB_AGENT_LOG" ||
-	lab_log "the agent did not log the reload"
+reload_applied || lab_log "the reload was not applied within 20 s"
 # new flows follow the new weights meanwhile
 mid=$(lab_server_stats)
 res=$(lab_traffic lan "$LAB_SRV4" "$LAB_PORT" --upload --bytes 4k --conns 40 --parallel 4 \
@@ -159,8 +168,7 @@ lab_check steer_long_transfer_kept_its_wan \
 
 # wan1 at weight 0 (used only when no weighted WAN is up): flows go to wan2
 lab_conf "$CONF" "interval 1" "wan wan1 weight 0" "wan wan2 weight 1"
-kill -HUP "$OMR_PID"
-sleep 1.5
+reload_applied || lab_log "the reload was not applied within 20 s"
 
 # ---- the router's own sockets: bound to a WAN's address or device, left alone ------------
 
@@ -184,6 +192,22 @@ lab_check steer_leaves_bound_sockets_alone \
 lab_check steer_steers_unbound_router_sockets \
 	"unbound router sockets: $u1/$u2 by wan1/wan2, want 0/10 (weights 0:1)" \
 	[ "$u1" = 0 -a "$u2" = 10 ]
+# UDP sockets bound to wan1's address (IPv4 and IPv6): routed by wan1 (policy
+# routing), their source is wan1's own, so only the socket says they chose it
+udp_from() { # udp_from SRV ADDR1 ADDR2 BIND: datagrams the server saw from ADDR1 and ADDR2
+	local b a
+	b=$(lab_server_stats)
+	lab_traffic rtr "$1" "$LAB_PORT" --udp --count 20 --size 200 --bind "$4" --timeout 30 >/dev/null
+	a=$(lab_server_stats)
+	echo "$(( $(lab_peer udp_packets_in "$2" "$a") - $(lab_peer udp_packets_in "$2" "$b") ))" \
+		"$(( $(lab_peer udp_packets_in "$3" "$a") - $(lab_peer udp_packets_in "$3" "$b") ))"
+}
+read -r ub1 ub2 <<< "$(udp_from "$LAB_SRV4" "$W1_4" "$W2_4" "$W1_4")"
+read -r ub61 ub62 <<< "$(udp_from "$LAB_SRV6" "$W1_6" "$W2_6" "$W1_6")"
+lab_log "router UDP sockets bound to wan1's address: v4 $ub1/$ub2, v6 $ub61/$ub62 (wan1/wan2)"
+lab_check steer_leaves_bound_udp_sockets_alone \
+	"UDP bound to wan1's address: IPv4 $ub1/$ub2, IPv6 $ub61/$ub62 datagrams by wan1/wan2, want 20/0 each" \
+	[ "$ub1" = 20 -a "$ub2" = 0 -a "$ub61" = 20 -a "$ub62" = 0 ]
 lab_shape rtr wan2 4mbit && lab_shape isp rtr2 4mbit	# a UDP flow that lasts a few seconds
 before=$(lab_server_stats)
 lab_traffic lan "$LAB_SRV4" "$LAB_PORT" --udp --count 1500 --size 1000 --timeout 40 \

@@ -5,13 +5,14 @@
 #
 #  - before any traffic neither WAN has an rtt_us;
 #  - the router uploading from wan2's address (IPv4, then IPv6): wan2's
-#    rtt_us is 40 ms +- 25 %, the idle wan1 has none;
+#    rtt_us is at least ~40 ms (30..250 ms), the idle wan1 has none;
 #  - the router downloading through a socket bound to wan2 (SO_BINDTODEVICE;
 #    the receiver's RTT estimate): the same;
 #  - an MPTCP upload whose subflow leaves by wan2 (subflows are plain TCP
 #    sockets in the dump): the same (skipped without MPTCP);
 #  - after each transfer wan2's RTT is still known 1 s later and forgotten
-#    within LIVE_TCP_RTT_FORGET (10) intervals + 2, although an idle
+#    after LIVE_TCP_RTT_FORGET (10) intervals (the test waits up to twice
+#    that + 2 s, for a loaded machine), although an idle
 #    connection on wan2 stays open: idle sockets do not count;
 #  - what one read of the sockets costs the agent (its debug log).
 #
@@ -25,9 +26,17 @@ LAB_PREFIX=${LAB_PREFIX:-tr$$}
 
 INTERVAL=0.5			# seconds: 10 quiet intervals = 5 s
 FORGET_S=$(awk -v i="$INTERVAL" 'BEGIN { print (10 + 2) * i }')
-IDLE_S=$(awk -v f="$FORGET_S" 'BEGIN { print int(f) + 4 }')	# the idle connection's life
+# how long the test waits for the forgetting: twice FORGET_S + 2 s, as the
+# agent's intervals run late on a loaded machine (the wait ends when it shows)
+FORGET_WAIT_S=$(awk -v f="$FORGET_S" 'BEGIN { print 2 * f + 2 }')
+IDLE_S=$(awk -v f="$FORGET_WAIT_S" 'BEGIN { print int(f) + 4 }')	# the idle connection's life
 W1_4=$(lab_wan_addr4 1) W2_4=$(lab_wan_addr4 2) W2_6=$(lab_wan_addr6 2)
-RTT_LO=30000 RTT_HI=50000	# 40 ms +- 25 %, in us
+# wan2's path is 40 ms longer: no RTT reads below ~40 ms (30 ms allows for
+# the kernel's smoothing); a loaded machine adds tens of ms, over 100 ms
+# under load 11 (52.6, 57.8, 146 ms were seen: the delay line runs in user
+# space), so the upper bound is only generous: 6 x 40 ms + 10 ms.  That the
+# RTT is wan2's, not wan1's, is checked apart (wan1 has none).
+RTT_LO=30000 RTT_HI=250000	# in us
 
 for tool in "$OMR" "$TRAFGEN" "$DELAYLINE"; do
 	[ -x "$tool" ] || { lab_fail setup "$tool is missing (make build/omr-steer build/tools/trafgen build/tools/delayline)"; exit 1; }
@@ -64,9 +73,9 @@ lab_check tcp_rtt_unknown_before_traffic "rtt_us before any traffic: wan1 $r1, w
 # ---- transfers ------------------------------------------------------------------
 
 # transfer NAME START TRAFGEN-CLIENT-ARGS...: run the transfer in the router;
-# from START seconds in, read rtt_us of both WANs 4 times, 0.5 s apart.  Sets
-# WAN2_RTT (the lower median of wan2's readings), WAN1_MAX (the largest of
-# wan1's) and RESULT (trafgen's JSON line).
+# from START seconds in, read rtt_us of both WANs up to 4 times, 0.5 s apart,
+# while it runs.  Sets WAN2_RTT (the lower median of wan2's nonzero
+# readings), WAN1_MAX (the largest of wan1's) and RESULT (trafgen's JSON line).
 transfer() {
 	local name=$1 at=$2 pid i r1s=() r2s=(); shift 2
 	lab_traffic rtr "$@" --timeout 30 > "$LAB_TMP/$name.json" 2>>"$LAB_TMP/$name.err" &
@@ -74,13 +83,18 @@ transfer() {
 	sleep "$at"
 	# the router's sockets on wan2 (ss -i names MPTCP subflows "tcp-ulp-mptcp")
 	in_ns rtr ss -Htni state established > "$LAB_TMP/$name.ss" 2>&1
+	# while the transfer runs (on a loaded machine a reading takes long:
+	# one after the end may read 0 and is not about the transfer)
 	for i in 1 2 3 4; do
 		r1s+=("$(rtt wan1)") r2s+=("$(rtt wan2)")
+		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.5
 	done
 	wait "$pid"
 	RESULT=$(cat "$LAB_TMP/$name.json")
-	WAN2_RTT=$(printf '%s\n' "${r2s[@]}" | sort -n | sed -n 2p)
+	# the lower median of the readings that have an RTT; empty: none had
+	WAN2_RTT=$(printf '%s\n' "${r2s[@]}" | grep -v '^0$' | sort -n |
+		awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }')
 	WAN1_MAX=$(printf '%s\n' "${r1s[@]}" | sort -n | tail -n 1)
 	lab_log "$name: wan2 rtt_us ${r2s[*]}; wan1 rtt_us ${r1s[*]}; trafgen: $RESULT"
 }
@@ -91,7 +105,7 @@ check_transfer() {
 	if [ "$(jq -r '.failed // 1' <<< "$RESULT" 2>/dev/null)" != 0 ]; then
 		lab_fail "$name" "the transfer failed: $RESULT $(tail -n 3 "$LAB_TMP/$name.err")"
 	elif ! [[ $WAN2_RTT =~ ^[0-9]+$ ]] || [ "$WAN2_RTT" -lt "$RTT_LO" ] || [ "$WAN2_RTT" -gt "$RTT_HI" ]; then
-		lab_fail "$name" "wan2 rtt_us $WAN2_RTT during the transfer, want $RTT_LO..$RTT_HI (40 ms +- 25 %)"
+		lab_fail "$name" "wan2 rtt_us $WAN2_RTT during the transfer, want $RTT_LO..$RTT_HI (a 40 ms path)"
 	elif [ "$WAN1_MAX" != 0 ]; then
 		lab_fail "$name" "the idle wan1 got an rtt_us ($WAN1_MAX)"
 	else
@@ -100,7 +114,7 @@ check_transfer() {
 }
 
 # check_forgotten NAME: wan2's RTT is still known 1 s after the transfer,
-# and gone within FORGET_S while an idle connection out of wan2 stays open.
+# and gone within FORGET_WAIT_S while an idle connection out of wan2 stays open.
 check_forgotten() {
 	local name=$1 start now r kept established
 	start=$(date +%s%N)
@@ -114,7 +128,7 @@ check_forgotten() {
 		r=$(rtt wan2)
 		now=$(date +%s%N)
 		[ "$r" = 0 ] && break
-		[ $(( (now - start) / 1000000 )) -gt $(awk -v f="$FORGET_S" 'BEGIN { print int(f * 1000) + 1000 }') ] && break
+		[ $(( (now - start) / 1000000 )) -gt $(awk -v f="$FORGET_WAIT_S" 'BEGIN { print int(f * 1000) }') ] && break
 		sleep 0.25
 	done
 	established=$(in_ns rtr ss -Htn state established src "$W2_4" | wc -l)
@@ -122,7 +136,7 @@ check_forgotten() {
 	if ! [[ $kept =~ ^[0-9]+$ ]] || [ "$kept" -eq 0 ]; then
 		lab_fail "$name" "wan2's RTT was gone 1 s after the transfer"
 	elif [ "$r" != 0 ]; then
-		lab_fail "$name" "wan2 still has rtt_us $r $FORGET_S s after its traffic ended"
+		lab_fail "$name" "wan2 still has rtt_us $r $FORGET_WAIT_S s after its traffic ended"
 	elif [ "$established" -lt 1 ]; then
 		lab_fail "$name" "the idle connection on wan2 was not open when its RTT was forgotten"
 	else
