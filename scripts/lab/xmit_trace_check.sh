@@ -11,9 +11,10 @@
 #   omr-steer vs the interface); --churn: during the upload another
 #   tp_btf/net_dev_xmit program (build/tools/xmit_churn) is attached and
 #   detached in a loop, as other agents starting and stopping do.
-# Finding (issue 9): ftrace and the interface agree to the byte; omr-steer
-# misses 0..1.5 % with tbf (packets sent from the qdisc's softirq), 0..1 of
-# ~650 without.  See the report of branch infra.
+# With ftrace it also prints the packets sent in softirqs that ran on a
+# thread of PID 1 (ftrace's tgid): on the sandbox kernel of the shared test
+# machine BPF tracing programs do not run there, and these are exactly the
+# packets omr-steer misses (bpf/lib/counters.h, README "known limits").
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 ftrace=1 churn=0
@@ -29,7 +30,7 @@ A=infx-a B=infx-b T=/sys/kernel/tracing PIN=/run/infx-bpf
 ev=$T/events/net/net_dev_xmit
 mounted_tracefs=0
 cleanup() {
-	echo 0 > "$ev/enable" 2>/dev/null; echo 0 > "$ev/filter" 2>/dev/null
+	echo 0 > "$ev/enable" 2>/dev/null; echo 0 > "$ev/filter" 2>/dev/null; echo 0 > $T/options/record-tgid 2>/dev/null
 	[ -n "${SRV:-}" ] && kill "$SRV" 2>/dev/null
 	[ -n "${AG:-}" ] && kill "$AG" 2>/dev/null
 	[ -n "${CH:-}" ] && kill "$CH" 2>/dev/null
@@ -56,7 +57,7 @@ ip netns exec $B build/tools/trafgen server -4 --port 5201 --tcp --max-seconds 6
 sleep 1
 snap() { local j; j=$(stats); echo "$(jq '.wans[0].tx_packets' <<< "$j") $(jq '.wans[0].tx_bytes' <<< "$j")" \
 	"$(ip netns exec $A cat /sys/class/net/zq1/statistics/tx_packets /sys/class/net/zq1/statistics/tx_bytes | tr '\n' ' ')"; }
-[ $ftrace = 1 ] && { echo 'name == "zq1"' > "$ev/filter"; echo > $T/trace; echo 1 > "$ev/enable"; }
+[ $ftrace = 1 ] && { echo 'name == "zq1"' > "$ev/filter"; echo 1 > $T/options/record-tgid; echo > $T/trace; echo 1 > "$ev/enable"; }
 read -r -a b <<< "$(snap)"
 chfile=$conf.churn
 # every net_dev_xmit link seen during the upload (sampled: short-lived ones
@@ -74,10 +75,12 @@ pid=$(bpftool -j link show pinned $PIN/p/link_xmit | jq .prog_id)
 misses=$(bpftool -j prog show id "$pid" | jq '.recursion_misses // 0')
 runs=$(bpftool -j prog show id "$pid" | jq '.run_cnt // "-"')
 echo 0 > "$ev/enable"
-tp=- tb=-
+tp=- tb=- ip=- ib=-
+[ $ftrace = 1 ] && read -r ip ib <<< "$(grep 'net_dev_xmit:' $T/trace | awk '/rc=0/ && /\( *1\) / { for (i = 1; i <= NF; i++) if ($i ~ /^len=/) { sub("len=", "", $i); s += $i; n++ } } END { print n + 0, s + 0 }')"
 [ $ftrace = 1 ] && read -r tp tb <<< "$(grep 'net_dev_xmit:' $T/trace | awk '/rc=0/ { for (i = 1; i <= NF; i++) if ($i ~ /^len=/) { sub("len=", "", $i); s += $i; n++ } } END { print n + 0, s + 0 }')"
 echo "tbf $rate: omr-steer $((a[0] - b[0])) packets $((a[1] - b[1])) B;" \
-     "interface $((a[2] - b[2])) packets $((a[3] - b[3])) B; net_dev_xmit (rc=0) $tp packets $tb B;" \
+     "interface $((a[2] - b[2])) packets $((a[3] - b[3])) B; net_dev_xmit (rc=0) $tp packets $tb B," \
+     "of them in softirqs on PID 1's threads $ip packets $ib B;" \
      "missed $((a[3] - b[3] - a[1] + b[1])) B ($(awk -v m=$((a[3] - b[3] - a[1] + b[1])) -v t=$((a[3] - b[3])) 'BEGIN { printf "%.3f", t ? 100 * m / t : 0 }') %)" \
      "churn: $([ $churn = 1 ] && echo "${cycles:-?} attach/detach cycles" || echo none);" \
      "net_dev_xmit links seen: $links (ours included); omr_xmit recursion_misses $misses run_cnt $runs"
