@@ -9,8 +9,9 @@
 #                        omr-steer's tx bytes equal the interface's
 #   xmit_count_churn     the same with --churn (build/tools/xmit_churn)
 #
-# The host's sandbox kernel does not run BPF tracing programs in some tasks'
-# contexts (README "known limits"): there this test only SKIPs.
+# In the VM because the shared test machine's sandbox kernel does not run
+# BPF tracing programs in softirqs on PID 1's threads (README "known
+# limits"): a stock kernel is what a router runs.
 # Outside the VM (no OMR_VM=1 from scripts/vm/init) it only SKIPs.
 # VM_TEST_TIMEOUT=420
 set -u
