@@ -13,9 +13,9 @@
  * call transitions do not skip or mix up probes.  On the shared test
  * machine (a Firecracker sandbox kernel, 6.18-fc) BPF tracing programs do
  * not run at all in softirqs that interrupted a thread of PID 1 (the
- * sandbox's own agent, process_api): every transmit made there - a tbf
- * shaper's from its watchdog softirq, a forwarded packet's from NET_RX -
- * is missed by every tp_btf program (omr_xmit and an independent one
+ * sandbox's own agent, process_api): every transmit made there (seen: a
+ * tbf shaper's, sent from its watchdog's softirq; forwarded packets leave
+ * from NET_RX softirqs, which can run there too) is missed by every tp_btf program (omr_xmit and an independent one
  * alike, recursion_misses 0), while ftrace's net_dev_xmit event and the
  * interface count it.  In 8 runs of scripts/lab/xmit_trace_check.sh
  * (8mbit, 3.2 MB upload): 55 of 10009 transmits ran in that context and
