@@ -44,6 +44,9 @@ cleanup() {
 trap cleanup EXIT
 [ -d $T/events ] || { mount -t tracefs nodev $T && mounted_tracefs=1; } || exit 1
 ip netns add $A && ip netns add $B || exit 1
+# no IPv6 on zq1: its link-local chatter (RS, MLD) could fall between the
+# two reads of a count and make them differ by a packet
+ip netns exec $A sysctl -qw net.ipv6.conf.default.disable_ipv6=1 net.ipv6.conf.all.disable_ipv6=1
 ip -n $A link add zq1 type veth peer name zq1p netns $B
 ip -n $A addr add 10.99.0.1/24 dev zq1; ip -n $B addr add 10.99.0.2/24 dev zq1p
 ip -n $A link set zq1 up; ip -n $B link set zq1p up
