@@ -7,10 +7,12 @@
  * What the transmit tracepoint can miss (issue 9).  On a stock kernel,
  * nothing: in the test VM (Linux 6.12, `make vmtest`,
  * tests/vm/test_xmit_counter.sh) omr-steer's tx equals the interface's
- * counter to the byte with tbf on the WAN, also while another
- * tp_btf/net_dev_xmit program is attached and detached in a loop (other
- * agents starting and stopping): the tracepoint's probe-array and static
- * call transitions do not skip or mix up probes.  On the shared test
+ * counter to the byte with tbf on the WAN, and did so too in 3 uploads
+ * while another tp_btf/net_dev_xmit program was attached and detached
+ * ~110 times (other agents starting and stopping; the tracepoint's
+ * probe-array and static call transitions skipped no packet; a second such
+ * run crashed the TCG guest while the call site was re-patched, so this is
+ * not in the test).  On the shared test
  * machine (a Firecracker sandbox kernel, 6.18-fc) BPF tracing programs do
  * not run at all in softirqs that interrupted a thread of PID 1 (the
  * sandbox's own agent, process_api): every transmit made there (seen: a

@@ -10,7 +10,9 @@
 #   e.g. 8mbit 512k.  --no-ftrace: no ftrace probe on the tracepoint (only
 #   omr-steer vs the interface); --churn: during the upload another
 #   tp_btf/net_dev_xmit program (build/tools/xmit_churn) is attached and
-#   detached in a loop, as other agents starting and stopping do.
+#   detached in a loop, as other agents starting and stopping do (in the
+#   TCG test VM, Linux 6.12, this crashed the guest once: Oops int3 in
+#   dev_hard_start_xmit while the tracepoint's call site was re-patched).
 # With ftrace it also prints the packets sent in softirqs that ran on a
 # thread of PID 1 (ftrace's tgid): on the sandbox kernel of the shared test
 # machine BPF tracing programs do not run there, and these are exactly the
