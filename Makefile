@@ -106,6 +106,9 @@ $(BUILD)/tools/mptcp_ctl: tests/tools/mptcp_ctl.c $(addprefix $(BUILD)/src/,mptc
 			  mptcp_pm.o mptcp_sched.o pinned.o log.o) | $(BUILD)/tools
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+$(BUILD)/tools/xmit_churn $(BUILD)/tools/xmit_count: $(BUILD)/tools/%: tests/tools/%.c $(BUILD)/steer.skel.h | $(BUILD)/tools
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $< $(LDLIBS) -o $@
 $(BUILD)/tools/probe_run: tests/tools/probe_run.c $(BUILD)/src/probe.o $(BUILD)/src/health.o | $(BUILD)/tools
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@

@@ -17,12 +17,13 @@ CONF=$LAB_TMP/omr-steer.conf
 lab_conf "$CONF" "interval 1" "wan wan1 weight 1" "wan wan2 weight 3"
 omr_load "$CONF" || { lab_fail setup "the agent did not start"; exit 1; }
 lab_server_start || { lab_fail setup "the traffic server did not start"; exit 1; }
+lab_xmit_ref_start wan1 wan2 || lab_log "no second transmit counter: a tx mismatch will FAIL"
 
-counters() { # "omr_tx if_tx omr_rx if_rx" of WAN
+counters() { # "omr_tx if_tx omr_rx if_rx ref_tx" of WAN
 	local json
 	json=$(omr_stats_json) || return 1
 	echo "$(omr_wan tx_bytes "$1" "$json") $(lab_ifstat rtr "$1" tx_bytes)" \
-	     "$(omr_wan rx_bytes "$1" "$json") $(lab_ifstat rtr "$1" rx_bytes)"
+	     "$(omr_wan rx_bytes "$1" "$json") $(lab_ifstat rtr "$1" rx_bytes) $(lab_xmit_ref_tx "$1")"
 }
 
 qdisc_drops() { # packets the router's root qdisc of WAN dropped so far
@@ -60,11 +61,15 @@ for w in wan1 wan2; do
 		omr_delta=$((a[k] - b[k]))
 		if_delta=$((a[k + 1] - b[k + 1]))
 		pct=$(awk -v a="$omr_delta" -v b="$if_delta" 'BEGIN { printf "%.2f", b ? 100 * (a - b) / b : 0 }')
-		lab_log "$w $d: omr-steer $omr_delta bytes, interface $if_delta ($pct %)"
+		ref_delta=""
+		[ "$d" = tx ] && [ -n "${a[4]:-}" ] && [ -n "${b[4]:-}" ] && ref_delta=$((a[4] - b[4]))
+		lab_log "$w $d: omr-steer $omr_delta bytes, interface $if_delta ($pct %)${ref_delta:+, the second counter $ref_delta}"
 		if [ "$if_delta" -lt "$MIN_BYTES" ]; then
 			lab_fail "shaped_counters_match_${w}_$d" "only $if_delta bytes went $d on $w"
 		elif lab_within_pct "$omr_delta" "$if_delta" 1; then
 			lab_pass "shaped_counters_match_${w}_$d"
+		elif [ "$d" = tx ] && lab_xmit_blind_spot "$omr_delta" "$if_delta" "$ref_delta"; then
+			lab_skip "shaped_counters_match_${w}_$d" "this kernel ran BPF tracing programs for $ref_delta of the $if_delta bytes sent on $w (omr-steer counted $omr_delta): it skips them in some contexts (README known limits)"
 		else
 			lab_fail "shaped_counters_match_${w}_$d" "omr-steer counted $omr_delta bytes, the interface $if_delta ($pct %, limit 1 %)"
 		fi

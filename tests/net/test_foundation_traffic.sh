@@ -25,6 +25,7 @@ CONF=$LAB_TMP/omr-steer.conf
 lab_conf "$CONF" "interval 1" "wan wan1 weight 1" "wan wan2 weight 1"
 omr_load "$CONF" || { lab_fail setup "the agent did not start"; exit 1; }
 lab_server_start || { lab_fail setup "the traffic server did not start"; exit 1; }
+lab_xmit_ref_start wan1 wan2 || lab_log "no second transmit counter: a tx mismatch will FAIL"
 
 # ---- stats --json follows the contract -----------------------------------------
 
@@ -60,6 +61,7 @@ snapshot() { # snapshot PREFIX: stats and interface counters of both WANs
 			eval "${1}_omr_${w}_$d=$(omr_wan "${d}_bytes" "$w" "$json")"
 			eval "${1}_if_${w}_$d=$(lab_ifstat rtr "$w" "${d}_bytes")"
 		done
+		eval "${1}_ref_${w}_tx=$(lab_xmit_ref_tx "$w")"
 	done
 }
 
@@ -150,11 +152,16 @@ for w in wan1 wan2; do
 		eval "omr_delta=\$((after_omr_${w}_$d - before_omr_${w}_$d))"
 		eval "if_delta=\$((after_if_${w}_$d - before_if_${w}_$d))"
 		pct=$(awk -v a="$omr_delta" -v b="$if_delta" 'BEGIN { printf "%.3f", b ? 100 * (a - b) / b : 0 }')
-		lab_log "$w $d: omr-steer counted $omr_delta bytes, the interface $if_delta ($pct %)"
+		ref_delta=""
+		[ "$d" = tx ] && eval "[ -n \"\$before_ref_${w}_tx\" ] && [ -n \"\$after_ref_${w}_tx\" ]" &&
+			eval "ref_delta=\$((after_ref_${w}_tx - before_ref_${w}_tx))"
+		lab_log "$w $d: omr-steer counted $omr_delta bytes, the interface $if_delta ($pct %)${ref_delta:+, the second counter $ref_delta}"
 		if [ "$if_delta" -lt "$MIN_BYTES" ]; then
 			lab_fail "counters_match_${w}_$d" "only $if_delta bytes went $d on $w; the test needs $MIN_BYTES"
 		elif lab_within_pct "$omr_delta" "$if_delta" 1; then
 			lab_pass "counters_match_${w}_$d"
+		elif [ "$d" = tx ] && lab_xmit_blind_spot "$omr_delta" "$if_delta" "$ref_delta"; then
+			lab_skip "counters_match_${w}_$d" "this kernel ran BPF tracing programs for $ref_delta of the $if_delta bytes sent on $w (omr-steer counted $omr_delta): it skips them in some contexts (README known limits)"
 		else
 			lab_fail "counters_match_${w}_$d" "omr-steer $omr_delta bytes vs interface $if_delta ($pct %, limit 1 %)"
 		fi
