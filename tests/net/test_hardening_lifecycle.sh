@@ -250,7 +250,12 @@ lab_check refused_load_removes_its_pin_dir "${problems#; }: $out" [ -z "$problem
 
 # ---- defect 11: JSON, long paths, permissions ------------------------------------
 
-# without permission: say so, not "not loaded" (the agent of above runs)
+# without permission: say so, not "not loaded" (the agent of above runs).
+# nobody must be able to run the binary: a / that others cannot search (the
+# root of fresh-check's chroot is a mktemp -d directory, mode 0700; a real
+# system's is 0755) is opened for the check and put back after it.
+root_mode=$(stat -c %a /)
+[ $(( 0$root_mode & 01 )) -eq 1 ] || chmod o+x /
 for cmd in stats status; do
 	out=$(in_ns rtr setpriv --reuid=nobody --regid=nogroup --clear-groups \
 		"$OMR" $cmd --pin-dir "$LAB_PIN_DIR" 2>&1)
@@ -261,6 +266,7 @@ for cmd in stats status; do
 	grep -qi 'not loaded\|no pins\|no omr-steer pins' <<< "$out" && problems="$problems; says nothing is loaded"
 	lab_check "${cmd}_says_permission_denied" "${problems#; }: $out" [ -z "$problems" ]
 done
+chmod "$root_mode" /
 omr_stop
 
 # -d forks before it takes anything: the pid that locks the pin dir, fills
