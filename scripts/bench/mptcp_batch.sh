@@ -62,7 +62,8 @@ mkdir -p "$LAB_PIN_DIR"
 lab_batch_ideal "$BYTES" "$CONNS" "${rates[@]}"
 sum_bps=$SUM_BPS total=$TOTAL ideal=$IDEAL
 
-# batch: one batch of uploads; prints "SECONDS SHARE1 SHARE2 SHARE3" (shares in %)
+# batch: one batch of uploads; prints "SECONDS SHARE1 SHARE2 SHARE3 WIRE_BYTES"
+# (shares in %; WIRE_BYTES: what the WANs sent, headers and retransmissions included)
 batch() {
 	local i before=() d=() sum=0 out secs
 	for i in 1 2 3; do before[i]=$(lab_ifstat rtr "wan$i" tx_bytes); done
@@ -72,16 +73,16 @@ batch() {
 	[ "$(jq -r .mptcp_active <<< "$out")" = "$CONNS" ] || echo "note: not every connection used MPTCP: $out" >&2
 	for i in 1 2 3; do d[i]=$(( $(lab_ifstat rtr "wan$i" tx_bytes) - before[i] )); sum=$((sum + d[i])); done
 	[ "$sum" -gt 0 ] || sum=1
-	echo "$secs $((d[1] * 100 / sum)) $((d[2] * 100 / sum)) $((d[3] * 100 / sum))"
+	echo "$secs $((d[1] * 100 / sum)) $((d[2] * 100 / sum)) $((d[3] * 100 / sum)) $sum"
 }
 
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
 
 echo "links: ${rates[*]} (sum $((sum_bps / 1000000)) Mbit/s); batch: $CONNS concurrent MPTCP uploads of $BYTES; weights ${weights[*]}"
 
 trap_res=$(batch) || die "the trap batch failed"
-read -r trap_s t1 t2 t3 <<< "$trap_res"
+read -r trap_s t1 t2 t3 _ <<< "$trap_res"
 printf 'trap (wan2, wan3 backup):  %7.2f s   bytes per WAN %3s%% %3s%% %3s%%\n' "$trap_s" "$t1" "$t2" "$t3"
 
 CONF=$LAB_TMP/omr-steer.conf
@@ -107,16 +108,17 @@ for m in "${modes[@]}"; do
 	times=()
 	for ((run = 1; run <= RUNS; run++)); do
 		res=$(batch) || die "a $m batch failed"
-		read -r s m1 m2 m3 <<< "$res"
+		read -r s m1 m2 m3 wire <<< "$res"
 		times+=("$s")
-		printf '%s (%s), run %d: %7.2f s   bytes per WAN %3s%% %3s%% %3s%%\n' "$m" "$mode" "$run" "$s" "$m1" "$m2" "$m3"
+		printf '%s (%s), run %d: %7.2f s   bytes per WAN %3s%% %3s%% %3s%%   on the wire %s%% of the payload\n' \
+			"$m" "$mode" "$run" "$s" "$m1" "$m2" "$m3" "$(awk -v w="$wire" -v t="$total" 'BEGIN { printf "%.1f", w * 100 / t }')"
 	done
 	omr_stop
 	omr unload --pin-dir "$LAB_PIN_DIR" >/dev/null 2>&1 || echo "note: omr-steer unload failed" >&2
 	median_s[$m]=$(printf '%s\n' "${times[@]}" | median)
 done
 
-printf 'ideal (total / sum of rates): %.2f s\n' "$ideal"
+printf 'ideal (total / sum of rates): %.2f s (payload only: the links also carry headers, see 'on the wire')\n' "$ideal"
 ok=1
 if [ -n "${median_s[flags]:-}" ]; then
 	f=${median_s[flags]}

@@ -15,8 +15,11 @@ if [ "${OMR_VM:-}" != 1 ]; then
 	echo "SKIP batch_targets: runs inside the test VM only (make vmtest)"
 	exit 0
 fi
-out=$(RUNS=${BATCH_RUNS:-2} bash scripts/bench/mptcp_batch.sh 2>&1); rc=$?
-sed 's/^/# /' <<< "$out"
+log=$(mktemp /tmp/bench_mptcp_batch.XXXXXX)
+# line by line: what was measured shows even when the guest kills it at its timeout
+RUNS=${BATCH_RUNS:-2} bash scripts/bench/mptcp_batch.sh 2>&1 | tee "$log" | sed -u 's/^/# /'
+rc=${PIPESTATUS[0]}
+out=$(cat "$log"); rm -f "$log"
 if [ "$rc" = 0 ]; then
 	echo "PASS batch_targets"
 else
