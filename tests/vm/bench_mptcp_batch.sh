@@ -8,7 +8,7 @@
 #   batch_targets  the scheduler's batch within 1.07x the ideal and no slower
 #                  than the flags; the flags >= 4x the trap, within 1.3x the ideal
 # Outside the VM (no OMR_VM=1 from scripts/vm/init) it only SKIPs.
-# VM_TEST_TIMEOUT=300
+# VM_TEST_TIMEOUT=360
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 if [ "${OMR_VM:-}" != 1 ]; then
@@ -17,7 +17,7 @@ if [ "${OMR_VM:-}" != 1 ]; then
 fi
 log=$(mktemp /tmp/bench_mptcp_batch.XXXXXX)
 # line by line: what was measured shows even when the guest kills it at its timeout
-RUNS=${BATCH_RUNS:-2} bash scripts/bench/mptcp_batch.sh 2>&1 | tee "$log" | sed -u 's/^/# /'
+RUNS=${BATCH_RUNS:-3} bash scripts/bench/mptcp_batch.sh 2>&1 | tee "$log" | sed -u 's/^/# /'
 rc=${PIPESTATUS[0]}
 out=$(cat "$log"); rm -f "$log"
 if [ "$rc" = 0 ]; then
