@@ -118,7 +118,7 @@ for m in "${modes[@]}"; do
 	median_s[$m]=$(printf '%s\n' "${times[@]}" | median)
 done
 
-printf 'ideal (total / sum of rates): %.2f s (payload only: the links also carry headers, see 'on the wire')\n' "$ideal"
+printf 'ideal (total / sum of rates): %.2f s (payload only: the links also carry the headers, see the wire figures)\n' "$ideal"
 ok=1
 if [ -n "${median_s[flags]:-}" ]; then
 	f=${median_s[flags]}

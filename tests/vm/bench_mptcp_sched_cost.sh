@@ -47,6 +47,11 @@ prog_stats() {
 	bpftool prog show -j | jq -r --arg n "$1" \
 		'[.[] | select(.name == $n)][0] | "\(.run_time_ns // 0) \(.run_cnt // 0)"'
 }
+# prog_size NAME: "xlated X B, jited Y B" of the program NAME
+prog_size() {
+	bpftool prog show -j | jq -r --arg n "$1" \
+		'[.[] | select(.name == $n)][0] | "xlated \(.bytes_xlated) B, jited \(.bytes_jited) B"'
+}
 # measure PROG: one upload; COST "MEAN_NS CALLS NS" of PROG over it
 measure() {
 	local t0 c0 t1 c1 out
@@ -55,7 +60,7 @@ measure() {
 		{ lab_log "upload with $1 failed: $out"; return 1; }
 	read -r t1 c1 <<< "$(prog_stats "$1")"
 	COST="$(awk -v t=$((t1 - t0)) -v c=$((c1 - c0)) 'BEGIN { printf "%.0f", (c > 0 ? t / c : 0) }') $((c1 - c0)) $((t1 - t0))"
-	UPLOAD="$(jq -c '{seconds, max_extra_subflows}' <<< "$out" 2>/dev/null)"
+	UPLOAD="$(jq -c '{seconds, max_extra_subflows}' <<< "$out" 2>/dev/null); program $(prog_size "$1")"
 }
 
 lab_up --wans 3 || { lab_fail setup "the lab could not be built"; exit 1; }
