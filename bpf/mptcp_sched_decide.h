@@ -11,9 +11,18 @@
 #define OMR_BPF_MPTCP_SCHED_DECIDE_H
 
 #define OMR_SCHED_DELIVERS_BETTER omr_sched_delivers_better_global
+#define OMR_SCHED_SLOT(c, id)		omr_sched_slot_global(c, id)
+#define OMR_SCHED_PASS_END(c)		omr_sched_pass_end_global(c)
+#define OMR_SCHED_PICK_SEND(c)		omr_sched_pick_send_global(c)
+#define OMR_SCHED_PICK_RETRANS(c)	omr_sched_pick_retrans_global(c)
 struct omr_sched_subflow;
+struct omr_sched_conn;
 __noinline int omr_sched_delivers_better_global(const struct omr_sched_subflow *a,
 						const struct omr_sched_subflow *b);
+__noinline int omr_sched_slot_global(struct omr_sched_conn *c, __u32 id);
+__noinline int omr_sched_pass_end_global(struct omr_sched_conn *c);
+__noinline int omr_sched_pick_send_global(struct omr_sched_conn *c);
+__noinline int omr_sched_pick_retrans_global(struct omr_sched_conn *c);
 #include "mptcp_sched_logic.h"
 
 __noinline int omr_sched_delivers_better_global(const struct omr_sched_subflow *a,
@@ -53,28 +62,12 @@ __noinline int omr_sched_pick_retrans_global(struct omr_sched_conn *c)
 	return omr_sched_pick_retrans(c->sf, c->n);
 }
 
-/* omr_sched_decide(), step by step. */
+/* omr_sched_decide() with the steps above: its loop checked once, on its own. */
 __noinline int omr_sched_decide_global(struct omr_sched_conn *c, __u32 n, int retrans)
 {
-	int i;
-
 	if (!c)
 		return -1;
-	if (n > OMR_SCHED_MAX_SUBFLOWS)
-		n = OMR_SCHED_MAX_SUBFLOWS;
-	omr_sched_pass_begin(c);
-	for (i = 0; i < OMR_SCHED_MAX_SUBFLOWS; i++) {
-		int slot;
-
-		if ((__u32)i >= n)
-			break;
-		slot = omr_sched_slot_global(c, c->sf[i].id);
-		c->sf[i].sent = omr_sched_observe(c, slot, (__u32)c->sf[i].sent);
-		c->sf[i].weight = omr_sched_clamp_weight(c->sf[i].weight);
-		c->n = (__u32)i + 1;
-	}
-	omr_sched_pass_end_global(c);
-	return retrans ? omr_sched_pick_retrans_global(c) : omr_sched_pick_send_global(c);
+	return omr_sched_decide(c, n, retrans);
 }
 
 #endif /* OMR_BPF_MPTCP_SCHED_DECIDE_H */

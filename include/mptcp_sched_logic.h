@@ -361,6 +361,14 @@ static __always_inline int omr_sched_pick_retrans(const struct omr_sched_subflow
  * (bpf/mptcp_sched.h), which the verifier checks once, on its own, instead
  * of once per path through the subflow walk.
  */
+/* The steps the BPF side supplies as global functions (bpf/mptcp_sched_decide.h). */
+#ifndef OMR_SCHED_SLOT
+#define OMR_SCHED_SLOT(c, id)		omr_sched_slot(c, id)
+#define OMR_SCHED_PASS_END(c)		omr_sched_pass_end(c)
+#define OMR_SCHED_PICK_SEND(c)		omr_sched_pick_send((c)->sf, (c)->n)
+#define OMR_SCHED_PICK_RETRANS(c)	omr_sched_pick_retrans((c)->sf, (c)->n)
+#endif
+
 static __always_inline int omr_sched_decide(struct omr_sched_conn *c, __u32 n, int retrans)
 {
 	int i;
@@ -373,13 +381,13 @@ static __always_inline int omr_sched_decide(struct omr_sched_conn *c, __u32 n, i
 
 		if ((__u32)i >= n)
 			break;
-		slot = omr_sched_slot(c, c->sf[i].id);
+		slot = OMR_SCHED_SLOT(c, c->sf[i].id);
 		c->sf[i].sent = omr_sched_observe(c, slot, (__u32)c->sf[i].sent);
 		c->sf[i].weight = omr_sched_clamp_weight(c->sf[i].weight);
 		c->n = (__u32)i + 1;
 	}
-	omr_sched_pass_end(c);
-	return retrans ? omr_sched_pick_retrans(c->sf, c->n) : omr_sched_pick_send(c->sf, c->n);
+	OMR_SCHED_PASS_END(c);
+	return retrans ? OMR_SCHED_PICK_RETRANS(c) : OMR_SCHED_PICK_SEND(c);
 }
 
 #endif /* OMR_MPTCP_SCHED_LOGIC_H */
