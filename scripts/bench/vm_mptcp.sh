@@ -6,7 +6,9 @@
 #   tests/vm/bench_mptcp_batch.sh        trap / endpoint flags / omr_steer / ideal,
 #                                        6/18/12 Mbit/s, 12 x 2 MB uploads, weights 1:3:2
 #   tests/vm/bench_mptcp_sched_shares.sh per-WAN byte shares against the weights
-#                                        (1:1:0, 1:3:0, 2:0:1, shaped 1:3, IPv6, SIGHUP, link down)
+#                                        (1:1:0, IPv6 1:3:0, 2:0:1, shaped 1:3, SIGHUP), three runs
+#   tests/vm/bench_mptcp_faults.sh       a WAN going down / dropping everything mid-upload:
+#                                        omr_steer against the kernel's default scheduler
 #   tests/vm/bench_mptcp_sched_cost.sh   mean ns per get_subflow call (kernel.bpf_stats_enabled):
 #                                        omr_steer against a first-subflow scheduler
 # Without the VM kernel or qemu it says what is missing and succeeds.
@@ -21,7 +23,7 @@ fi
 for f in build/omr-steer build/tools/trafgen; do
 	[ -x "$f" ] || { echo "vm_mptcp: $f is missing (make $f)" >&2; exit 1; }
 done
-read -r -a benches <<< "${VM_BENCHES:-tests/vm/bench_mptcp_batch.sh tests/vm/bench_mptcp_sched_shares.sh tests/vm/bench_mptcp_sched_cost.sh}"
+read -r -a benches <<< "${VM_BENCHES:-tests/vm/bench_mptcp_batch.sh tests/vm/bench_mptcp_sched_shares.sh tests/vm/bench_mptcp_faults.sh tests/vm/bench_mptcp_sched_cost.sh}"
 # a loaded host once made the guest's boot-time timer check fail (kernel
 # panic "IO-APIC + timer doesn't work") under TCG: skip that check
 export VM_CMDLINE=${VM_CMDLINE:-no_timer_check}

@@ -17,30 +17,15 @@ set -u
 cd "$(dirname "$0")/../.." || exit 1
 LAB_PREFIX=vc$$
 . tests/net/lib.sh
+. tests/vm/lib_mptcp.sh
 
-if [ "${OMR_VM:-}" != 1 ]; then
-	lab_skip decision_cost "runs inside the test VM only (make vmtest)"
-	exit 0
-fi
-lab_require_omr || { lab_fail setup "build/omr-steer is missing"; exit 1; }
-if ! bpftool btf dump file /sys/kernel/btf/vmlinux | grep -q "STRUCT 'bpf_struct_ops_mptcp_sched_ops'"; then
-	lab_skip decision_cost "this kernel has no BPF MPTCP scheduler hook"
-	exit 0
-fi
+vm_sched_only decision_cost
 
 BYTES=${COST_BYTES:-24m}
 FIRST=bench_first
-sched_ids() { bpftool struct_ops show 2>/dev/null | awk -v n="$1" '$2 == n { print $1 }' | tr -d ':'; }
 stats_was=$(sysctl -n kernel.bpf_stats_enabled)
-cleanup() {
-	for id in $(sched_ids omr_steer) $(sched_ids "$FIRST"); do
-		bpftool struct_ops unregister id "$id" >/dev/null 2>&1
-	done
-	sysctl -qw kernel.bpf_stats_enabled="$stats_was"
-}
-trap 'cleanup; lab__on_exit' EXIT
+trap 'rc=$?; sched_unregister_all omr_steer "$FIRST"; sysctl -qw kernel.bpf_stats_enabled="$stats_was"; (exit $rc); lab__on_exit' EXIT
 
-load_slow() { omr_load "$1" 2>/dev/null || lab_wait 60 omr__ready_or_dead; omr__ready; }
 selected() { [ "$(in_ns rtr sysctl -n net.mptcp.scheduler)" = "$1" ]; }
 # prog_stats NAME: "RUN_TIME_NS RUN_CNT" of the struct_ops program NAME
 prog_stats() {

@@ -6,12 +6,8 @@
 #   sched_registered      `load` registers omr_steer, `status` names it and
 #                         why, net.mptcp.scheduler selects it
 #   sched_shares_1_3      an MPTCP upload over two unshaped WANs at weights
-#                         1:3 puts 12..40 % of its bytes on wan1 (weighted:
-#                         the kernel's default scheduler splits equal links
-#                         about 50/50; everything on one WAN is 0 or 100).
-#                         The exact share (25 +- 5) is a benchmark's
-#                         (scripts/bench): in TCG on a busy host the first
-#                         subflow carries everything until the second joins.
+#                         1:3 puts 25 % (+-5) of its bytes on wan1, counted
+#                         after the subflows joined (tests/vm/lib_mptcp.sh)
 #   sched_kill9_keeps     after `kill -9` of the agent omr_steer stays
 #                         registered and selected, and an upload still splits 1:3
 #   sched_adopted         a new `load` adopts it (same struct_ops map, log says so)
@@ -25,31 +21,13 @@ set -u
 cd "$(dirname "$0")/../.." || exit 1
 LAB_PREFIX=vs$$
 . tests/net/lib.sh
+. tests/vm/lib_mptcp.sh
 
-if [ "${OMR_VM:-}" != 1 ]; then
-	lab_skip mptcp_sched "runs inside the test VM only (make vmtest)"
-	exit 0
-fi
-lab_require_omr || { lab_fail setup "build/omr-steer is missing"; exit 1; }
-if ! bpftool btf dump file /sys/kernel/btf/vmlinux | grep -q "STRUCT 'bpf_struct_ops_mptcp_sched_ops'"; then
-	lab_skip mptcp_sched "this kernel has no BPF MPTCP scheduler hook"
-	exit 0
-fi
+vm_sched_only mptcp_sched
 
-BYTES=16m
 FOREIGN=foreign_sched
-
-# registered: the struct_ops map ids named NAME (bpftool struct_ops show)
-sched_ids() { bpftool struct_ops show 2>/dev/null | awk -v n="$1" '$2 == n { print $1 }' | tr -d ':'; }
 rtr_sched() { in_ns rtr sysctl -n net.mptcp.scheduler; }
-
-cleanup() {
-	# a scheduler registered without its pin stays registered: remove ours and the foreign one
-	for id in $(sched_ids omr_steer) $(sched_ids "$FOREIGN"); do
-		bpftool struct_ops unregister id "$id" >/dev/null 2>&1
-	done
-}
-trap 'cleanup; lab__on_exit' EXIT
+sched_trap omr_steer "$FOREIGN"
 
 # A foreign scheduler: the smallest object bpftool registers on this kernel.
 foreign_register() {
@@ -77,28 +55,6 @@ foreign_register() {
 	bpftool struct_ops register "$obj" >&2 || return 1
 	[ -n "$(sched_ids "$FOREIGN")" ]
 }
-
-# omr_load, with time for TCG: the agent may take longer than lib.sh's 10 s
-load_slow() { omr_load "$1" 2>/dev/null || lab_wait 60 omr__ready_or_dead; omr__ready; }
-
-# upload: one bulk MPTCP upload from the router; SHARE1 = percent of the
-# bytes on wan1 (WAN tx counters), DELTA1/DELTA2 the bytes per WAN.
-upload() {
-	local b1 b2 out
-	b1=$(lab_ifstat rtr wan1 tx_bytes); b2=$(lab_ifstat rtr wan2 tx_bytes)
-	if ! out=$(lab_traffic rtr "$LAB_SRV4" "$LAB_PORT" --mptcp --upload --bytes "$BYTES" \
-		--timeout 60 2>&1); then
-		lab_log "upload failed: $out"
-		return 1
-	fi
-	DELTA1=$(( $(lab_ifstat rtr wan1 tx_bytes) - b1 ))
-	DELTA2=$(( $(lab_ifstat rtr wan2 tx_bytes) - b2 ))
-	SHARE1=$(( DELTA1 * 100 / (DELTA1 + DELTA2 > 0 ? DELTA1 + DELTA2 : 1) ))
-	lab_log "upload of $BYTES: wan1 $DELTA1 B, wan2 $DELTA2 B, wan1 share $SHARE1 % ($(jq -c '{seconds, max_extra_subflows}' <<< "$out" 2>/dev/null))"
-}
-# split by weight 1:3: clearly below the default scheduler's half, clearly
-# above nothing (see sched_shares_1_3 above for why not 25 +- 5 here)
-share_weighted() { [ "$SHARE1" -ge 12 ] && [ "$SHARE1" -le 40 ]; }
 
 lab_up --wans 2 || { lab_fail setup "the lab could not be built"; exit 1; }
 lab_server_start "$LAB_PORT" --mptcp || { lab_fail setup "the MPTCP traffic server did not start"; exit 1; }
@@ -142,13 +98,7 @@ fi
 
 # ---- bytes by weight --------------------------------------------------------------------
 
-if ! upload; then
-	lab_fail sched_shares_1_3 "the MPTCP upload did not complete"
-elif ! share_weighted; then
-	lab_fail sched_shares_1_3 "wan1 carried $SHARE1 % at weights 1:3, want 12..40 % (weighted; 25 ideal) (wan1 $DELTA1 B, wan2 $DELTA2 B)"
-else
-	lab_pass sched_shares_1_3
-fi
+split_check sched_shares_1_3 "25 75" "$LAB_SRV4" wan1 wan2
 
 # ---- kill -9: the scheduler stays; a new load adopts it ---------------------------------
 
@@ -156,12 +106,8 @@ kill -KILL "$OMR_PID" 2>/dev/null; wait "$OMR_PID" 2>/dev/null
 lab_wait 5 omr__gone
 if [ "$(sched_ids omr_steer)" != "$ID" ] || [ "$(rtr_sched)" != omr_steer ]; then
 	lab_fail sched_kill9_keeps "after kill -9: omr_steer ids '$(sched_ids omr_steer)' (was $ID), net.mptcp.scheduler '$(rtr_sched)'"
-elif ! upload; then
-	lab_fail sched_kill9_keeps "the MPTCP upload without the agent did not complete"
-elif ! share_weighted; then
-	lab_fail sched_kill9_keeps "without the agent wan1 carried $SHARE1 %, want 12..40 % (weighted 1:3)"
 else
-	lab_pass sched_kill9_keeps
+	split_check sched_kill9_keeps "25 75" "$LAB_SRV4" wan1 wan2
 fi
 
 : > "$LAB_AGENT_LOG"
@@ -180,8 +126,10 @@ fi
 omr_stop
 out=$(omr unload --pin-dir "$LAB_PIN_DIR" 2>&1)
 lab_log "unload: $(tr '\n' ';' <<< "$out")"
-if [ -n "$(sched_ids omr_steer)" ]; then
-	lab_fail sched_unload_restores "omr_steer is still registered after unload"
+# the kernel frees an unregistered struct_ops map after an RCU grace period
+sched_gone() { [ -z "$(sched_ids omr_steer)" ]; }
+if ! lab_wait 10 sched_gone; then
+	lab_fail sched_unload_restores "omr_steer is still registered 10 s after unload"
 elif [ "$(rtr_sched)" != "$FOREIGN" ]; then
 	lab_fail sched_unload_restores "net.mptcp.scheduler is '$(rtr_sched)' after unload, want $FOREIGN (selected before load)"
 else
