@@ -8,8 +8,9 @@ run_pkgs="iproute2 nftables procps util-linux kmod"
 # socat: test_tcp_rtt; man-db: the man page test; systemd: systemd-analyze
 # verify of the unit; libclang-rt-16-dev: ASan/UBSan and libFuzzer for clang-16;
 # qemu-system-x86: make vmtest; prometheus: for promtool (check metrics),
-# 19 MB download, 96 MB installed; curl: the /metrics scrape
-test_pkgs="$run_pkgs iputils-ping bc jq socat man-db systemd libclang-rt-16-dev qemu-system-x86 prometheus curl"
+# 19 MB download, 96 MB installed; curl: the /metrics scrape; tmux: the
+# operator's 80x24 terminal of test_top
+test_pkgs="$run_pkgs iputils-ping bc jq socat man-db systemd libclang-rt-16-dev qemu-system-x86 prometheus curl tmux"
 
 case "${1:-all}" in
 build) want="$build_pkgs" ;;
