@@ -399,9 +399,8 @@ static int run(const struct cli_opts *o, const struct datapath *dp)
 			top_render(&hist, rows, n, &head, cols, lines, utf8, frame, sizeof(frame));
 			show(frame);
 		}
-		wait_ms = (int)((next - monotonic_ns()) / 1000000) + 1;
-		if (next <= monotonic_ns())
-			wait_ms = 0;
+		now = monotonic_ns();
+		wait_ms = next > now ? (int)((next - now) / 1000000) + 1 : 0;
 		if (poll(&pfd, keys ? 1 : 0, wait_ms) > 0) {
 			if (pfd.revents & (POLLHUP | POLLERR))
 				break;	/* the terminal went away */
