@@ -40,9 +40,12 @@ CONF=$LAB_TMP/omr-steer.conf
 lab_conf "$CONF" "interval 0.5" "wan wan1 weight 1" "wan wan2 weight 3"
 omr_load "$CONF" || { lab_fail setup "the agent did not start: $(tail -n 5 "$LAB_AGENT_LOG")"; exit 1; }
 
-# The operator's terminal: a shell in an 80x24 tmux pane, UTF-8.
+# The operator's terminal: a shell in an 80x24 tmux pane, UTF-8 (and where
+# tests/run's sanitizer reports go, for an OMR built with them).
 tmx new-session -d -s op -x 80 -y 24 \
-	"env -i PATH=$PATH HOME=/root TERM=screen LANG=C.UTF-8 PS1='$ ' bash --norc --noprofile" ||
+	"env -i PATH=$PATH HOME=/root TERM=screen LANG=C.UTF-8 PS1='$ ' \
+	${ASAN_OPTIONS:+ASAN_OPTIONS=$ASAN_OPTIONS} ${UBSAN_OPTIONS:+UBSAN_OPTIONS=$UBSAN_OPTIONS} \
+	bash --norc --noprofile" ||
 	{ lab_fail setup "tmux did not start"; exit 1; }
 OMR_CMD="ip netns exec $LAB_RTR $OMR"
 
@@ -111,7 +114,9 @@ done
 lab_check stats_rows "a WAN's row lacks its state or a rate while traffic flows:$bad" [ -z "$bad" ]
 
 type_line "clear; $OMR_CMD stats --wide --pin-dir $LAB_PIN_DIR"
-lab_wait 5 screen_has '^wan2 ' || lab_log "stats --wide did not show wan2"
+# the table before is gone once the header of this one is there
+lab_wait 5 screen_has '^WAN  *IFINDEX ' && lab_wait 5 screen_has '^wan2 ' ||
+	lab_log "stats --wide did not show wan2"
 S=$(screen)
 missing=""
 for col in WAN IFINDEX STATE WEIGHT 'TX BYTES' 'RX BYTES' 'TX PKTS' 'RX PKTS' 'TX RATE' \
@@ -129,13 +134,14 @@ run_top() {
 	type_line "clear; s=\$(stty -g); sh -c 'echo \$\$ > $LAB_TMP/top.pid; exec $OMR_CMD top --pin-dir $LAB_PIN_DIR $*'; echo \"TOP-EXIT=\$? \$([ \"\$s\" = \"\$(stty -g)\" ] && echo tty-same || echo tty-changed)\""
 	lab_wait 5 screen_has '^omr-steer top ' && [ "$(pane '#{alternate_on}')" = 1 ]
 }
-# top_ended NAME HOW: PASS when top ended with status 0, the main screen
-# back, the cursor shown, the terminal settings as before
+# top_ended NAME HOW [MARKER]: PASS when top ended with status 0, the main
+# screen back, the cursor shown, the terminal settings as before (the
+# shell's line MARKER=STATUS tty-same; MARKER: TOP-EXIT)
 top_ended() {
-	local s
-	lab_wait 5 screen_has '^TOP-EXIT='
-	s=$(screen | grep '^TOP-EXIT=' | tail -n 1)
-	if [ "$s" = "TOP-EXIT=0 tty-same" ] && [ "$(pane '#{alternate_on}')" = 0 ] &&
+	local s m=${3:-TOP-EXIT}
+	lab_wait 5 screen_has "^$m="
+	s=$(screen | grep "^$m=" | tail -n 1)
+	if [ "$s" = "$m=0 tty-same" ] && [ "$(pane '#{alternate_on}')" = 0 ] &&
 	   [ "$(pane '#{cursor_flag}')" = 1 ]; then
 		lab_pass "$1"
 	else
@@ -211,8 +217,8 @@ lab_check top_suspends_and_resumes \
 	[[ $T == "omr-steer top "* ]]
 tmx send-keys -t op q
 lab_wait 5 eval '[ "$(pane "#{alternate_on}")" = 0 ]'
-type_line "echo TOP-EXIT=\$? \$([ \"\$s\" = \"\$(stty -g)\" ] && echo tty-same || echo tty-changed)"
-top_ended top_quits_on_q "q"
+type_line "echo FG-EXIT=\$? \$([ \"\$s\" = \"\$(stty -g)\" ] && echo tty-same || echo tty-changed)"
+top_ended top_quits_on_q "q" FG-EXIT
 
 # Ctrl-C, and without a UTF-8 locale: ASCII bars
 run_top "--interval 0.5" >/dev/null
