@@ -13,7 +13,8 @@
 #    tx/rx sparklines that show the traffic; narrowed to 60 columns
 #    (SIGWINCH) no line is wider than 60; `q` quits with status 0 and puts
 #    the terminal back (main screen, cursor, the same stty settings); so do
-#    Ctrl-C and SIGTERM; without a UTF-8 locale the bars are ASCII;
+#    Ctrl-C and SIGTERM; Ctrl-Z puts it back too and fg redraws; without a
+#    UTF-8 locale the bars are ASCII;
 #  - top not on a terminal (a file) prints the stats table once, exit 0.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
@@ -128,17 +129,19 @@ lab_check stats_wide_has_every_column "stats --wide lacks$missing: $(grep '^WAN 
 
 # ---- top ---------------------------------------------------------------------
 
+# the shell's terminal settings, put back before each top (each run is
+# checked on its own, whatever the one before left)
+type_line 's0=$(stty -g)'
 # run_top ARGS: top in the pane; afterwards the shell says how it ended and
 # whether the terminal settings are those from before
 run_top() {
-	type_line "clear; s=\$(stty -g); sh -c 'echo \$\$ > $LAB_TMP/top.pid; exec $OMR_CMD top --pin-dir $LAB_PIN_DIR $*'; echo \"TOP-EXIT=\$? \$([ \"\$s\" = \"\$(stty -g)\" ] && echo tty-same || echo tty-changed)\""
+	type_line "clear; stty \$s0; s=\$(stty -g); sh -c 'echo \$\$ > $LAB_TMP/top.pid; exec $OMR_CMD top --pin-dir $LAB_PIN_DIR $*'; echo \"TOP-EXIT=\$? \$([ \"\$s\" = \"\$(stty -g)\" ] && echo tty-same || echo tty-changed)\""
 	lab_wait 5 screen_has '^omr-steer top ' && [ "$(pane '#{alternate_on}')" = 1 ]
 }
-# top_ended NAME HOW [MARKER]: PASS when top ended with status 0, the main
-# screen back, the cursor shown, the terminal settings as before (the
-# shell's line MARKER=STATUS tty-same; MARKER: TOP-EXIT)
+# top_ended NAME HOW: PASS when top ended with status 0, the main screen
+# back, the cursor shown, the terminal settings as before
 top_ended() {
-	local s m=${3:-TOP-EXIT}
+	local s m=TOP-EXIT
 	lab_wait 5 screen_has "^$m="
 	s=$(screen | grep "^$m=" | tail -n 1)
 	if [ "$s" = "$m=0 tty-same" ] && [ "$(pane '#{alternate_on}')" = 0 ] &&
@@ -202,30 +205,33 @@ lab_check top_fits_a_narrower_terminal "at 60 columns the widest line has $w: $T
 	[ "$w" -le 60 ] && [[ $T == "omr-steer top "* ]] && grep -q "^wan2 " <<< "$T"
 tmx resize-window -t op -x 80
 
+tmx send-keys -t op x	# a key that is not q does not quit
+sleep 1
+tmx send-keys -t op q
+top_ended top_quits_on_q "q"
+
+run_top "--interval 0.5" >/dev/null
+tmx send-keys -t op C-c
+top_ended top_quits_on_ctrl_c "Ctrl-C"
+
 # Ctrl-Z: the terminal is put back while top is stopped (the shell goes on
-# with the command line: status 148), fg redraws it, q quits
+# with the command line: status 148), fg redraws it, SIGTERM ends it
+run_top "--interval 0.5" >/dev/null
 tmx send-keys -t op C-z
 lab_wait 5 screen_has '^TOP-EXIT='
 s=$(screen | grep '^TOP-EXIT=' | tail -n 1)
-alt=$(pane '#{alternate_on}')
-type_line "fg"
+alt=$(pane '#{alternate_on}') cursor=$(pane '#{cursor_flag}')
+type_line "fg; echo FG-EXIT=\$?"
 lab_wait 5 screen_has '^omr-steer top '
 alt_fg=$(pane '#{alternate_on}') T=$(screen)
+kill -TERM "$(cat "$LAB_TMP/top.pid")"
+lab_wait 5 screen_has '^FG-EXIT='
 lab_check top_suspends_and_resumes \
-	"after Ctrl-Z: '$s', alternate screen $alt; after fg: alternate screen $alt_fg, line 1 '${T%%$'\n'*}'" \
-	[ "$s" = "TOP-EXIT=148 tty-same" ] && [ "$alt" = 0 ] && [ "$alt_fg" = 1 ] &&
-	[[ $T == "omr-steer top "* ]]
-tmx send-keys -t op q
-lab_wait 5 eval '[ "$(pane "#{alternate_on}")" = 0 ]'
-type_line "echo FG-EXIT=\$? \$([ \"\$s\" = \"\$(stty -g)\" ] && echo tty-same || echo tty-changed)"
-top_ended top_quits_on_q "q" FG-EXIT
+	"after Ctrl-Z: '$s', alternate screen $alt, cursor $cursor; after fg: alternate screen $alt_fg, line 1 '${T%%$'\n'*}'; then $(screen | grep '^FG-EXIT=')" \
+	[ "$s" = "TOP-EXIT=148 tty-same" ] && [ "$alt" = 0 ] && [ "$cursor" = 1 ] &&
+	[ "$alt_fg" = 1 ] && [[ $T == "omr-steer top "* ]] && screen_has '^FG-EXIT=0$'
 
-# Ctrl-C, and without a UTF-8 locale: ASCII bars
-run_top "--interval 0.5" >/dev/null
-tmx send-keys -t op x	# a key that is not q does not quit
-sleep 1.5
-tmx send-keys -t op C-c
-top_ended top_quits_on_ctrl_c "Ctrl-C"
+# without a UTF-8 locale: ASCII bars; SIGTERM
 type_line "clear; export LC_ALL=C"
 run_top "--interval 0.5" || lab_log "top did not come up in the C locale"
 sleep 1.5
