@@ -197,7 +197,7 @@ int top_render(const struct top_hist *h, const struct stats_row *rows, int n,
 		 head->interval_s, head->clock);
 	frame_line(&f, line);
 	fmt_bps((__u64)peak, top, sizeof(top));
-	snprintf(line, sizeof(line), "bytes: share of the last %d s  weight: share now  %s = %s",
+	snprintf(line, sizeof(line), "bytes: share of the last %d s  weight: share now  sparkline %s = %s",
 		 TOP_WINDOW_S, utf8 ? "█" : "#", peak > 0 ? top : "-");
 	frame_line(&f, line);
 	for (int i = 0; i < shown; i++)

@@ -216,7 +216,8 @@ TEST(top_render_bars_and_sparklines)
 	ASSERT_TRUE(tx && !strncmp(tx, "  tx  12.00 Mbit/s           ▃██████████ rx  12.00",
 				   strlen("  tx  12.00 Mbit/s           ▃██████████ rx  12.00")),
 		    "quiet at first, a column partly busy, then full");
-	ASSERT_CONTAINS(frame, "█ = 12.00 Mbit/s", "the scale");
+	ASSERT_CONTAINS(frame, "\nbytes: share of the last 60 s  weight: share now  sparkline █ = 12.00 Mbit/s\n",
+			"line 2: the scale");
 	ASSERT_CONTAINS(strstr(frame, "wan1"), "  tx   4.00 Mbit/s           ▁▃▃▃▃▃▃▃▃▃▃ rx",
 			"a third of the peak");
 	/* ASCII: the same lengths in '#' */
