@@ -23,9 +23,11 @@ UNITDIR   ?= /lib/systemd/system
 BUILD     ?= build
 ARCH      ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' \
 			-e 's/arm.*/arm/' -e 's/mips.*/mips/' -e 's/riscv64/riscv/')
-CLANG     ?= $(shell command -v clang-16 || command -v clang)
+# the newest clang installed (scripts/clang.sh: clang-19, 18, 17, 16, clang),
+# for BPF and the sanitizer build; CLANG=clang-16 picks another
+CLANG     ?= $(shell scripts/clang.sh)
 BPFTOOL   ?= $(shell command -v bpftool || echo /usr/sbin/bpftool)
-LLVM_STRIP ?= $(shell command -v llvm-strip-16 || command -v llvm-strip)
+LLVM_STRIP ?= $(shell CLANG='$(CLANG)' scripts/clang.sh --strip)
 CC        ?= gcc
 
 ifeq ($(V),1)
