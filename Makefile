@@ -4,13 +4,14 @@
 #   make test       build and run every test; ends with "N passed, N failed"
 #   make demo       build a lab network, run the agent in it, show stats
 #   make bench      the benchmarks (ratios measured side by side in one run)
-#   make san        ASan+UBSan (clang-16) builds in build-asan/: the agent, the
+#   make san        ASan+UBSan (clang) builds in build-asan/: the agent, the
 #                   unit and BPF tests, the libFuzzer targets (make test runs them)
 #   make fuzz       each libFuzzer target of tests/fuzz for FUZZ_TIME s (60)
 #   make vmtest     tests in a qemu VM with the test kernel (VM_KERNEL, VM_TESTS, VM_ACCEL)
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make vmlinux    regenerate vmlinux/<arch>/vmlinux.h from the running kernel
 #   V=1             show the commands
+#   CLANG=clang-16  another clang (default: the newest, scripts/clang.sh)
 
 VERSION   := 0.1.0
 PREFIX    ?= /usr/local
@@ -118,7 +119,7 @@ $(BUILD)/tools/probe_run: tests/tools/probe_run.c $(BUILD)/src/probe.o $(BUILD)/
 $(BUILD) $(BUILD)/src $(BUILD)/tools $(BUILD)/fuzz:
 	$(Q)mkdir -p $@
 
-# ASan+UBSan: the same sources built by clang-16 into build-asan/ (a make of
+# ASan+UBSan: the same sources built by $(CLANG) into build-asan/ (a make of
 # its own with BUILD, CC and CFLAGS set); the objects carry libFuzzer's
 # coverage (fuzzer-no-link), so the fuzz targets link against them too.
 # Reports are recoverable: tests/run collects and counts them (log_path).
