@@ -64,7 +64,7 @@ TOOLS     := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRCS))
 
 .DELETE_ON_ERROR:
 .SECONDARY: $(BPF_OBJS)
-.PHONY: all deps deps-build deps-test test demo bench install uninstall vmlinux clean san fuzz vmtest
+.PHONY: FORCE all deps deps-build deps-test test demo bench install uninstall vmlinux clean san fuzz vmtest
 
 all: deps-build $(BUILD)/omr-steer
 
@@ -75,7 +75,13 @@ deps-build:
 deps-test:
 	$(Q)scripts/deps.sh test
 
-$(BUILD)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) | $(BUILD)
+# the compilers a build folder was made with: another CLANG or CC (a newer
+# clang installed, CLANG=clang-16) rebuilds the objects instead of mixing them
+$(BUILD)/compilers: FORCE | $(BUILD)
+	$(Q)echo '$(CLANG) $(CC)' | cmp -s - $@ || echo '$(CLANG) $(CC)' > $@
+FORCE:
+
+$(BUILD)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) $(BUILD)/compilers | $(BUILD)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 	$(Q)$(LLVM_STRIP) -g $@	# DWARF only: BTF stays for CO-RE
@@ -84,7 +90,7 @@ $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@
 
-$(BUILD)/src/%.o: src/%.c $(HDRS) $(SKELS) | $(BUILD)/src
+$(BUILD)/src/%.o: src/%.c $(HDRS) $(SKELS) $(BUILD)/compilers | $(BUILD)/src
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 

@@ -3,7 +3,7 @@
 # installed (clang-19, 18, 17, 16, then clang) and the llvm-strip of the same
 # version; CLANG= overrides it, in the environment and on make's command
 # line; the BPF programs compile with -Werror under the chosen clang and
-# under clang-16 when it is installed.  No network: it only builds, into a
+# under clang-16 when it is installed, and switching between them rebuilds.  No network: it only builds, into a
 # scratch folder.  Prints one "PASS/FAIL/SKIP clang_<check>" line per check.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
@@ -67,11 +67,12 @@ else
 fi
 
 # ---- the BPF programs build with -Werror -------------------------------------
+# (in one build folder: switching the clang rebuilds them)
 objs=()
 for f in bpf/*.bpf.c; do objs+=("$work/b/$(basename "$f" .c).o"); done
+sums() { cat "${objs[@]}" 2>/dev/null | md5sum; }
 build() { # build NAME [CLANG=...]
 	local name=$1; shift
-	rm -rf "$work/b"
 	if env -u CLANG make -s BUILD="$work/b" "$@" "${objs[@]}" > "$work/make.log" 2>&1 &&
 		! grep -q 'warning:' "$work/make.log"; then
 		pass "$name"
@@ -81,7 +82,17 @@ build() { # build NAME [CLANG=...]
 }
 build bpf_builds_newest
 if command -v clang-16 >/dev/null && [ "$newest" != 16 ]; then
+	first=$(sums)
 	build bpf_builds_clang16 CLANG=clang-16
+	old=$(sums)
+	build bpf_builds_newest_again
+	if [ "$old" = "$first" ]; then
+		fail rebuilt_on_switch "make CLANG=clang-16 kept the objects of $got"
+	elif [ "$(sums)" != "$first" ]; then
+		fail rebuilt_on_switch "make after make CLANG=clang-16 did not rebuild the objects with $got"
+	else
+		pass rebuilt_on_switch
+	fi
 else
 	skip bpf_builds_clang16 "clang-16 is not installed beside a newer clang"
 fi
