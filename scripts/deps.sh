@@ -3,7 +3,7 @@
 # never prompts.  Usage: scripts/deps.sh build|test|all
 set -eu
 
-build_pkgs="make gcc clang-16 llvm-16 libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config"
+build_pkgs="make gcc clang-16 llvm-16 libbpf-dev bpftool libelf-dev zlib1g-dev libmnl-dev pkg-config"
 run_pkgs="iproute2 nftables procps util-linux kmod"
 # socat: test_tcp_rtt; man-db: the man page test; systemd: systemd-analyze
 # verify of the unit; libclang-rt-16-dev: ASan/UBSan and libFuzzer for clang-16;
