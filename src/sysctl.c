@@ -2,7 +2,6 @@
 /* Settings under /proc/sys: see sysctl.h. */
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,7 +12,7 @@
 
 static int open_sysctl(int flags, const char *fmt, va_list ap)
 {
-	char path[PATH_MAX] = PROC_SYS;
+	char path[128] = PROC_SYS;
 	int fd;
 
 	vsnprintf(path + strlen(PROC_SYS), sizeof(path) - strlen(PROC_SYS), fmt, ap);
