@@ -44,8 +44,8 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) \
 	      -Ivmlinux/$(ARCH) -Iinclude -Ibpf
 CFLAGS    ?= -O2 -g
 override CFLAGS += $(WARN) -std=gnu11 -D_GNU_SOURCE -DOMR_VERSION='"$(VERSION)"' \
-	     -Iinclude -Isrc -I$(BUILD)
-LDLIBS    := -lbpf -lelf -lz
+	     -Iinclude -Isrc -I$(BUILD) $(shell pkg-config --cflags libmnl 2>/dev/null)
+LDLIBS    := -lbpf -lelf -lz $(shell pkg-config --libs libmnl 2>/dev/null || echo -lmnl)
 
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
@@ -112,7 +112,7 @@ $(BUILD)/tools/%: tests/tools/%.c | $(BUILD)/tools
 
 # test tools that drive a src/ module directly
 $(BUILD)/tools/mptcp_ctl: tests/tools/mptcp_ctl.c $(addprefix $(BUILD)/src/,mptcp.o mptcp_probe.o \
-			  mptcp_pm.o mptcp_sched.o pinned.o log.o) | $(BUILD)/tools
+			  mptcp_pm.o mptcp_sched.o nl.o pinned.o log.o sysctl.o) | $(BUILD)/tools
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 $(BUILD)/tools/xmit_churn $(BUILD)/tools/xmit_count: $(BUILD)/tools/%: tests/tools/%.c $(BUILD)/steer.skel.h | $(BUILD)/tools

@@ -5,8 +5,8 @@ set -eu
 
 # clang-19 llvm-19: the newest clang Debian 12 has (scripts/clang.sh picks
 # it); clang-16 llvm-16: the oldest one the BPF build supports, built and
-# loaded by test_build_clang so that it keeps working
-build_pkgs="make gcc clang-19 llvm-19 clang-16 llvm-16 libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config"
+# loaded by test_build_clang so that it keeps working; libmnl-dev: src/nl.c
+build_pkgs="make gcc clang-19 llvm-19 clang-16 llvm-16 libbpf-dev bpftool libelf-dev zlib1g-dev libmnl-dev pkg-config"
 run_pkgs="iproute2 nftables procps util-linux kmod"
 # socat: test_tcp_rtt; man-db: the man page test; systemd: systemd-analyze
 # verify of the unit; libclang-rt-19-dev: ASan/UBSan and libFuzzer for clang-19;
