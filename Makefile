@@ -4,13 +4,14 @@
 #   make test       build and run every test; ends with "N passed, N failed"
 #   make demo       build a lab network, run the agent in it, show stats
 #   make bench      the benchmarks (ratios measured side by side in one run)
-#   make san        ASan+UBSan (clang-16) builds in build-asan/: the agent, the
+#   make san        ASan+UBSan (clang) builds in build-asan/: the agent, the
 #                   unit and BPF tests, the libFuzzer targets (make test runs them)
 #   make fuzz       each libFuzzer target of tests/fuzz for FUZZ_TIME s (60)
 #   make vmtest     tests in a qemu VM with the test kernel (VM_KERNEL, VM_TESTS, VM_ACCEL)
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make vmlinux    regenerate vmlinux/<arch>/vmlinux.h from the running kernel
 #   V=1             show the commands
+#   CLANG=clang-16  another clang (default: the newest, scripts/clang.sh)
 
 VERSION   := 0.1.0
 PREFIX    ?= /usr/local
@@ -23,9 +24,11 @@ UNITDIR   ?= /lib/systemd/system
 BUILD     ?= build
 ARCH      ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' \
 			-e 's/arm.*/arm/' -e 's/mips.*/mips/' -e 's/riscv64/riscv/')
-CLANG     ?= $(shell command -v clang-16 || command -v clang)
+# the newest clang installed (scripts/clang.sh: clang-19, 18, 17, 16, clang),
+# for BPF and the sanitizer build; CLANG=clang-16 picks another
+CLANG     ?= $(shell scripts/clang.sh)
 BPFTOOL   ?= $(shell command -v bpftool || echo /usr/sbin/bpftool)
-LLVM_STRIP ?= $(shell command -v llvm-strip-16 || command -v llvm-strip)
+LLVM_STRIP ?= $(shell CLANG='$(CLANG)' scripts/clang.sh --strip)
 CC        ?= gcc
 
 ifeq ($(V),1)
@@ -41,8 +44,8 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) \
 	      -Ivmlinux/$(ARCH) -Iinclude -Ibpf
 CFLAGS    ?= -O2 -g
 override CFLAGS += $(WARN) -std=gnu11 -D_GNU_SOURCE -DOMR_VERSION='"$(VERSION)"' \
-	     -Iinclude -Isrc -I$(BUILD)
-LDLIBS    := -lbpf -lelf -lz
+	     -Iinclude -Isrc -I$(BUILD) $(shell pkg-config --cflags libmnl 2>/dev/null)
+LDLIBS    := -lbpf -lelf -lz $(shell pkg-config --libs libmnl 2>/dev/null || echo -lmnl)
 
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
@@ -61,7 +64,7 @@ TOOLS     := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRCS))
 
 .DELETE_ON_ERROR:
 .SECONDARY: $(BPF_OBJS)
-.PHONY: all deps deps-build deps-test test demo bench install uninstall vmlinux clean san fuzz vmtest
+.PHONY: FORCE all deps deps-build deps-test test demo bench install uninstall vmlinux clean san fuzz vmtest
 
 all: deps-build $(BUILD)/omr-steer
 
@@ -72,7 +75,13 @@ deps-build:
 deps-test:
 	$(Q)scripts/deps.sh test
 
-$(BUILD)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) | $(BUILD)
+# the compilers a build folder was made with: another CLANG or CC (a newer
+# clang installed, CLANG=clang-16) rebuilds the objects instead of mixing them
+$(BUILD)/compilers: FORCE | $(BUILD)
+	$(Q)echo '$(CLANG) $(CC)' | cmp -s - $@ || echo '$(CLANG) $(CC)' > $@
+FORCE:
+
+$(BUILD)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) $(BUILD)/compilers | $(BUILD)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 	$(Q)$(LLVM_STRIP) -g $@	# DWARF only: BTF stays for CO-RE
@@ -81,7 +90,7 @@ $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@
 
-$(BUILD)/src/%.o: src/%.c $(HDRS) $(SKELS) | $(BUILD)/src
+$(BUILD)/src/%.o: src/%.c $(HDRS) $(SKELS) $(BUILD)/compilers | $(BUILD)/src
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
@@ -103,7 +112,7 @@ $(BUILD)/tools/%: tests/tools/%.c | $(BUILD)/tools
 
 # test tools that drive a src/ module directly
 $(BUILD)/tools/mptcp_ctl: tests/tools/mptcp_ctl.c $(addprefix $(BUILD)/src/,mptcp.o mptcp_probe.o \
-			  mptcp_pm.o mptcp_sched.o pinned.o log.o) | $(BUILD)/tools
+			  mptcp_pm.o mptcp_sched.o nl.o pinned.o log.o sysctl.o) | $(BUILD)/tools
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 $(BUILD)/tools/xmit_churn $(BUILD)/tools/xmit_count: $(BUILD)/tools/%: tests/tools/%.c $(BUILD)/steer.skel.h | $(BUILD)/tools
@@ -116,7 +125,7 @@ $(BUILD)/tools/probe_run: tests/tools/probe_run.c $(BUILD)/src/probe.o $(BUILD)/
 $(BUILD) $(BUILD)/src $(BUILD)/tools $(BUILD)/fuzz:
 	$(Q)mkdir -p $@
 
-# ASan+UBSan: the same sources built by clang-16 into build-asan/ (a make of
+# ASan+UBSan: the same sources built by $(CLANG) into build-asan/ (a make of
 # its own with BUILD, CC and CFLAGS set); the objects carry libFuzzer's
 # coverage (fuzzer-no-link), so the fuzz targets link against them too.
 # Reports are recoverable: tests/run collects and counts them (log_path).

@@ -3,13 +3,17 @@
 # never prompts.  Usage: scripts/deps.sh build|test|all
 set -eu
 
-build_pkgs="make gcc clang-16 llvm-16 libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config"
+# clang-19 llvm-19: the newest clang Debian 12 has (scripts/clang.sh picks
+# it); clang-16 llvm-16: the oldest one the BPF build supports, built and
+# loaded by test_build_clang so that it keeps working; libmnl-dev: src/nl.c
+build_pkgs="make gcc clang-19 llvm-19 clang-16 llvm-16 libbpf-dev bpftool libelf-dev zlib1g-dev libmnl-dev pkg-config"
 run_pkgs="iproute2 nftables procps util-linux kmod"
 # socat: test_tcp_rtt; man-db: the man page test; systemd: systemd-analyze
-# verify of the unit; libclang-rt-16-dev: ASan/UBSan and libFuzzer for clang-16;
+# verify of the unit; libclang-rt-19-dev: ASan/UBSan and libFuzzer for clang-19;
 # qemu-system-x86: make vmtest; prometheus: for promtool (check metrics),
-# 19 MB download, 96 MB installed; curl: the /metrics scrape
-test_pkgs="$run_pkgs iputils-ping bc jq socat man-db systemd libclang-rt-16-dev qemu-system-x86 prometheus curl"
+# 19 MB download, 96 MB installed; curl: the /metrics scrape; tmux: the
+# operator's 80x24 terminal of test_top
+test_pkgs="$run_pkgs iputils-ping bc jq socat man-db systemd libclang-rt-19-dev qemu-system-x86 prometheus curl tmux"
 
 case "${1:-all}" in
 build) want="$build_pkgs" ;;

@@ -14,7 +14,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -28,6 +27,7 @@
 #include "log.h"
 #include "metrics_http.h"
 #include "mptcp.h"
+#include "nl.h"
 #include "pidfile.h"
 #include "pindir.h"
 #include "rates.h"
@@ -47,7 +47,8 @@ struct agent {
 	struct mptcp_support mptcp;	/* probed at start */
 	int mptcp_mode;			/* enum mptcp_mode in force, < 0: none */
 	struct pin_dir pin;		/* the pin dir, locked for the agent's life */
-	int pidfile_fd, signal_fd, timer_fd, link_fd;
+	int pidfile_fd, signal_fd, timer_fd;
+	struct nl links;		/* link and address events: a WAN comes, goes, goes down */
 	int ready_fd;			/* -d: tells the waiting parent we are up */
 	struct metrics_server metrics;	/* "metrics ADDR:PORT": GET /metrics */
 	struct omr_policy policy;	/* as last published */
@@ -62,35 +63,6 @@ static int arm_timer(int fd, __u32 interval_ms)
 
 	its.it_value = its.it_interval;
 	return timerfd_settime(fd, 0, &its, NULL) ? -errno : 0;
-}
-
-/* Link and address changes: a WAN appearing, disappearing or going down. */
-static int open_link_events(void)
-{
-	struct sockaddr_nl sa = {
-		.nl_family = AF_NETLINK,
-		.nl_groups = RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR,
-	};
-	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE);
-
-	if (fd < 0)
-		return -errno;
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa))) {
-		int err = -errno;
-
-		close(fd);
-		return err;
-	}
-	return fd;
-}
-
-static void drain(int fd)
-{
-	char buf[8192];
-
-	/* we resynchronise from the kernel's state, the messages only wake us */
-	while (recv(fd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
-		;
 }
 
 static void publish_meta(struct agent *a, bool running)
@@ -383,14 +355,15 @@ static int setup(struct agent *a)
 	bump_generation(a);
 
 	a->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	a->link_fd = open_link_events();
 	if (a->timer_fd < 0 || arm_timer(a->timer_fd, a->cfg.interval_ms)) {
 		pr_err("cannot create the sampling timer: %s", strerror(errno));
 		return 1;
 	}
-	if (a->link_fd < 0)
+	ret = nl_open(&a->links, NETLINK_ROUTE, RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR,
+		      0);
+	if (ret)
 		pr_warn("no rtnetlink events (%s): interfaces are checked every interval only",
-			strerror(-a->link_fd));
+			strerror(-ret));
 
 	/* the pidfile names us once everything is attached: `load` is done */
 	pidfile_write(a->pidfile_fd, getpid());
@@ -417,7 +390,7 @@ static int loop(struct agent *a)
 
 	pfd[PFD_SIGNAL] = (struct pollfd){ .fd = a->signal_fd, .events = POLLIN };
 	pfd[PFD_TIMER] = (struct pollfd){ .fd = a->timer_fd, .events = POLLIN };
-	pfd[PFD_LINK] = (struct pollfd){ .fd = a->link_fd, .events = POLLIN };	/* -1: ignored */
+	pfd[PFD_LINK] = (struct pollfd){ .fd = nl_fd(&a->links), .events = POLLIN };	/* -1: ignored */
 	for (;;) {
 		int n_probes = live_pollfds(&a->live, pfd + PFD_PROBES, probe_slot,
 					    OMR_MAX_WANS + 1);
@@ -450,7 +423,8 @@ static int loop(struct agent *a)
 				sample(a);
 		}
 		if (pfd[PFD_LINK].revents & POLLIN) {
-			drain(a->link_fd);
+			/* we resynchronise from the kernel's state, the messages only wake us */
+			nl_drain(&a->links);
 			follow_links(a);
 		}
 		/* a probe answer that flips a WAN's health acts now, not next tick */
@@ -478,7 +452,7 @@ int agent_run(const struct agent_opts *o)
 	a.mptcp_mode = -1;
 	live_init(&a.live);
 	metrics_server_init(&a.metrics);
-	a.pidfile_fd = a.signal_fd = a.timer_fd = a.link_fd = a.ready_fd = a.pin.fd = -1;
+	a.pidfile_fd = a.signal_fd = a.timer_fd = a.ready_fd = a.pin.fd = -1;
 	datapath_init(&a.dp, o->pin_dir);
 	if (o->daemonize) {
 		ret = daemon_fork(&a);
@@ -509,6 +483,7 @@ int agent_run(const struct agent_opts *o)
 		publish_meta(&a, false);	/* published early in setup */
 	live_close(&a.live);
 	metrics_server_close(&a.metrics);
+	nl_close(&a.links);
 	if (a.steering_open)
 		steering_close(&a.steering);
 	datapath_close(&a.dp);

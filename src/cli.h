@@ -19,6 +19,8 @@ struct cli_opts {
 	bool prometheus;		/* --prometheus */
 	bool daemonize;			/* -d, --daemon */
 	double watch_secs;		/* --watch SECS, 0 = once */
+	bool wide;			/* stats --wide: every column */
+	double interval_secs;		/* top --interval SECS */
 	bool config_given;		/* -c was on the command line */
 	const char *network_path;	/* uci-import --network FILE */
 	const char *output_path;	/* uci-import -o FILE ("-": stdout) */
@@ -26,6 +28,7 @@ struct cli_opts {
 
 int cmd_load(const struct cli_opts *o);
 int cmd_stats(const struct cli_opts *o);
+int cmd_top(const struct cli_opts *o);
 int cmd_status(const struct cli_opts *o);
 int cmd_reload(const struct cli_opts *o);
 int cmd_unload(const struct cli_opts *o);

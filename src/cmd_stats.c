@@ -59,7 +59,11 @@ static void print_json(const struct stats_row *rows, int n, __u64 total)
 
 #define NCOLS 17
 
-static void print_table(const struct stats_row *rows, int n, __u64 total)
+/* `stats`: the columns an operator reads first, by their index in head[] */
+static const int narrow_cols[] = { 0, 2, 3, 10, 8, 9, 12, 13 };
+#define NARROW (int)(sizeof(narrow_cols) / sizeof(narrow_cols[0]))
+
+void wan_stats_table(FILE *f, const struct stats_row *rows, int n, bool wide)
 {
 	static const char *const head[NCOLS] = {
 		"WAN", "IFINDEX", "STATE", "WEIGHT", "TX BYTES", "RX BYTES",
@@ -67,8 +71,11 @@ static void print_table(const struct stats_row *rows, int n, __u64 total)
 		"FLOWS", "STEERED", "ERR/DROP", "TABLE FULL",
 	};
 	char cell[OMR_MAX_WANS][NCOLS][24];
-	int width[NCOLS];
+	int width[NCOLS], ncols = wide ? NCOLS : NARROW;
+	__u64 total = 0;
 
+	for (int i = 0; i < n; i++)
+		total += rows[i].t.tx_bytes + rows[i].t.rx_bytes;
 	for (int c = 0; c < NCOLS; c++)
 		width[c] = (int)strlen(head[c]);
 	for (int i = 0; i < n; i++) {
@@ -107,15 +114,21 @@ static void print_table(const struct stats_row *rows, int n, __u64 total)
 			if ((int)strlen(cell[i][c]) > width[c])
 				width[c] = (int)strlen(cell[i][c]);
 	}
-	/* names and states left-aligned, numbers right-aligned */
-	for (int c = 0; c < NCOLS; c++)
-		printf(c < 4 ? "%-*s%s" : "%*s%s", width[c], head[c], c < NCOLS - 1 ? "  " : "\n");
+	/* names, states and weights left-aligned, numbers right-aligned */
+	for (int k = 0; k < ncols; k++) {
+		int c = wide ? k : narrow_cols[k];
+
+		fprintf(f, c < 4 ? "%-*s%s" : "%*s%s", width[c], head[c], k < ncols - 1 ? "  " : "\n");
+	}
 	for (int i = 0; i < n; i++)
-		for (int c = 0; c < NCOLS; c++)
-			printf(c < 4 ? "%-*s%s" : "%*s%s", width[c], cell[i][c],
-			       c < NCOLS - 1 ? "  " : "\n");
+		for (int k = 0; k < ncols; k++) {
+			int c = wide ? k : narrow_cols[k];
+
+			fprintf(f, c < 4 ? "%-*s%s" : "%*s%s", width[c], cell[i][c],
+				k < ncols - 1 ? "  " : "\n");
+		}
 	if (!n)
-		printf("(no WAN configured)\n");
+		fprintf(f, "(no WAN configured)\n");
 }
 
 static void print_rows(const struct cli_opts *o, const struct datapath *dp,
@@ -130,7 +143,7 @@ static void print_rows(const struct cli_opts *o, const struct datapath *dp,
 	else if (o->json)
 		print_json(rows, n, total);
 	else
-		print_table(rows, n, total);
+		wan_stats_table(stdout, rows, n, o->wide);
 	fflush(stdout);
 }
 
@@ -169,19 +182,8 @@ int cmd_stats(const struct cli_opts *o)
 	struct datapath dp;
 	int err, n;
 
-	err = datapath_open_pinned(&dp, o->pin_dir);
-	if (err == -EPROTO)
-		return EXIT_RUNTIME;	/* a pin that is not ours: said which */
-	if (err == -ENOENT) {
-		pr_err("nothing to show: no omr-steer pins in %s; is 'omr-steer load' running?",
-		       o->pin_dir);
+	if (wan_stats_open(&dp, o->pin_dir))
 		return EXIT_RUNTIME;
-	}
-	if (err) {
-		pr_err("cannot read the pins in %s: %s%s", o->pin_dir, strerror(-err),
-		       err == -EACCES || err == -EPERM ? " (reading them needs root)" : "");
-		return EXIT_RUNTIME;
-	}
 	if (o->watch_secs > 0) {
 		err = watch(o, &dp);
 	} else {

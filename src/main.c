@@ -15,7 +15,7 @@ enum opt_bit {
 	OPT_CONFIG = 1 << 0, OPT_PIN_DIR = 1 << 1, OPT_PIDFILE = 1 << 2,
 	OPT_JSON = 1 << 3, OPT_DAEMON = 1 << 4, OPT_WATCH = 1 << 5,
 	OPT_NETWORK = 1 << 6, OPT_OUTPUT = 1 << 7,
-	OPT_PROMETHEUS = 1 << 8,
+	OPT_PROMETHEUS = 1 << 8, OPT_WIDE = 1 << 9, OPT_INTERVAL = 1 << 10,
 };
 
 struct command {
@@ -31,9 +31,12 @@ static const struct command commands[] = {
 	{ "load", cmd_load, OPT_CONFIG | OPT_PIN_DIR | OPT_DAEMON | OPT_PIDFILE, 0,
 	  "[-c FILE] [--pin-dir DIR] [-d|--daemon] [--pidfile FILE]",
 	  "attach to every WAN and run the control loop" },
-	{ "stats", cmd_stats, OPT_PIN_DIR | OPT_JSON | OPT_PROMETHEUS | OPT_WATCH, 0,
-	  "[--pin-dir DIR] [--json | --prometheus] [--watch SECS]",
+	{ "stats", cmd_stats, OPT_PIN_DIR | OPT_JSON | OPT_PROMETHEUS | OPT_WATCH | OPT_WIDE, 0,
+	  "[--pin-dir DIR] [--wide | --json | --prometheus] [--watch SECS]",
 	  "per-WAN byte and packet counts and rates" },
+	{ "top", cmd_top, OPT_PIN_DIR | OPT_INTERVAL, 0,
+	  "[--pin-dir DIR] [--interval SECS]",
+	  "live view: shares, weights, rates of the last minute (q quits)" },
 	{ "status", cmd_status, OPT_PIN_DIR | OPT_JSON, 0,
 	  "[--pin-dir DIR] [--json]", "agent, attachments and modes" },
 	{ "reload", cmd_reload, OPT_PIDFILE, 0,
@@ -55,6 +58,8 @@ static const struct option long_opts[] = {
 	{ "prometheus", no_argument, NULL, 'M' },
 	{ "daemon", no_argument, NULL, 'd' },
 	{ "watch", required_argument, NULL, 'w' },
+	{ "wide", no_argument, NULL, 'W' },
+	{ "interval", required_argument, NULL, 'I' },
 	{ "network", required_argument, NULL, 'N' },
 	{ "output", required_argument, NULL, 'o' },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -68,7 +73,8 @@ static const struct { int val; unsigned int bit; const char *name; } opt_names[]
 	{ 'p', OPT_PIDFILE, "--pidfile" }, { 'j', OPT_JSON, "--json" },
 	{ 'd', OPT_DAEMON, "-d/--daemon" }, { 'w', OPT_WATCH, "--watch" },
 	{ 'N', OPT_NETWORK, "--network" }, { 'o', OPT_OUTPUT, "-o/--output" },
-	{ 'M', OPT_PROMETHEUS, "--prometheus" },
+	{ 'M', OPT_PROMETHEUS, "--prometheus" }, { 'W', OPT_WIDE, "--wide" },
+	{ 'I', OPT_INTERVAL, "--interval" },
 };
 
 static void usage(FILE *f)
@@ -106,6 +112,7 @@ int main(int argc, char **argv)
 		.config_path = CONFIG_DEFAULT_PATH,
 		.pin_dir = DATAPATH_DEFAULT_PIN_DIR,
 		.pidfile = PIDFILE_DEFAULT,
+		.interval_secs = 1,
 	};
 	const struct command *cmd = NULL;
 	unsigned int seen = 0;
@@ -147,12 +154,24 @@ int main(int argc, char **argv)
 		case 'j': o.json = true; break;
 		case 'M': o.prometheus = true; break;
 		case 'd': o.daemonize = true; break;
+		case 'W': o.wide = true; break;
 		case 'w': {
 			char *end;
 
 			o.watch_secs = strtod(optarg, &end);
 			if (*end || !(o.watch_secs >= 0.1 && o.watch_secs <= 3600)) {
 				fprintf(stderr, "Error: --watch takes seconds from 0.1 to 3600, not '%s'\n",
+					optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		}
+		case 'I': {
+			char *end;
+
+			o.interval_secs = strtod(optarg, &end);
+			if (*end || !(o.interval_secs >= 0.1 && o.interval_secs <= 10)) {
+				fprintf(stderr, "Error: --interval takes seconds from 0.1 to 10, not '%s'\n",
 					optarg);
 				return EXIT_USAGE;
 			}
@@ -180,8 +199,8 @@ int main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (o.json && o.prometheus) {
-		fprintf(stderr, "Error: --json and --prometheus are two formats: give one\n");
+	if (o.json + o.prometheus + o.wide > 1) {
+		fprintf(stderr, "Error: --wide (the table), --json and --prometheus are formats: give one\n");
 		return EXIT_USAGE;
 	}
 	return cmd->fn(&o);

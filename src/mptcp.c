@@ -18,6 +18,7 @@
 
 #include "mptcp.h"
 #include "pinned.h"
+#include "sysctl.h"
 
 /* ---- maps pinned under the pin dir ---------------------------------------- */
 
@@ -92,10 +93,11 @@ static int sched_undo(const char *pin_dir, struct mptcp_state *st)
 	int err = 0, ret;
 
 	if (st->flags & OMR_MPTCP_F_SCHEDULER_SET &&
-	    mptcp_sysctl_read("scheduler", current, sizeof(current)) == 0 &&
+	    sysctl_read(current, sizeof(current), "net/mptcp/scheduler") == 0 &&
 	    !strcmp(current, OMR_MPTCP_SCHED_NAME)) {
 		/* switch away first: new connections must not find a missing scheduler */
-		err = mptcp_sysctl_write("scheduler", st->prev_scheduler[0] ? st->prev_scheduler : "default");
+		err = sysctl_write(st->prev_scheduler[0] ? st->prev_scheduler : "default",
+				   "net/mptcp/scheduler");
 	}
 	ret = mptcp_sched_unregister(pin_dir);
 	if (ret && !err)
@@ -151,7 +153,7 @@ int mptcp_start(const char *pin_dir, const struct mptcp_support *sup, bool use_s
 		memcpy(st.prev_scheduler, prev, len);
 		st.flags |= OMR_MPTCP_F_SCHEDULER_SET;
 	}
-	err = mptcp_sysctl_write("scheduler", OMR_MPTCP_SCHED_NAME);
+	err = sysctl_write(OMR_MPTCP_SCHED_NAME, "net/mptcp/scheduler");
 	if (err)
 		snprintf(msg, msglen, "scheduler %s registered, but setting net.mptcp.scheduler "
 			 "failed: %s", OMR_MPTCP_SCHED_NAME, strerror(-err));
@@ -285,7 +287,7 @@ int mptcp_apply_weights(const char *pin_dir, const struct mptcp_support *sup,
 	__u32 idx[OMR_MAX_WAN_ADDRS], id, next;
 	int n_addrs, n_eps, changed = 0, err = 0, ret;
 	int addr_fd = -1, endp_fd = -1;
-	struct mptcp_pm g = { .fd = -1 };
+	struct mptcp_pm g = {};
 	bool first = true;
 
 	n_addrs = wan_addresses(wans, n_wans, addrs, idx, OMR_MAX_WAN_ADDRS);
@@ -365,7 +367,7 @@ int mptcp_restore(const char *pin_dir)
 {
 	struct mptcp_endpoint eps[OMR_MAX_MPTCP_ENDPOINTS];
 	struct mptcp_state st;
-	struct mptcp_pm g = { .fd = -1 };
+	struct mptcp_pm g = {};
 	int fd, err = 0, ret, n_eps = 0;
 	__u32 id;
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * The in-kernel MPTCP path manager's endpoints over its generic netlink
- * family "mptcp_pm", on a raw netlink socket (what `ip mptcp endpoint
+ * family "mptcp_pm", through src/nl.h (what `ip mptcp endpoint
  * show|change` does).  Acts on the network namespace of the calling thread;
  * functions return 0 (or a count) or a negative errno.
  */
@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <linux/types.h>
+#include "nl.h"
 #include "omr_steer_abi.h"
 
 /* One endpoint of the in-kernel path manager (`ip mptcp endpoint show`). */
@@ -30,15 +31,13 @@ int mptcp_pm_set_backup(__u32 id, bool backup);
 
 /* A session with the family, for several requests in a row. */
 struct mptcp_pm {
-	int fd;
-	__u32 seq;
+	struct nl nl;
 	__u16 family;
-	char *buf;			/* for replies */
 };
 
 /* Open a session (-ENOENT: this kernel has no "mptcp_pm" family). */
 int mptcp_pm_open(struct mptcp_pm *pm);
-/* Close it; safe on a session that failed to open or was zeroed with fd -1. */
+/* Close it; safe on a session that failed to open or was zeroed. */
 void mptcp_pm_close(struct mptcp_pm *pm);
 /* Like mptcp_pm_list(), on an open session. */
 int mptcp_pm_dump(struct mptcp_pm *pm, struct mptcp_endpoint *out, int max);

@@ -15,48 +15,7 @@
 
 #include "mptcp_probe.h"
 #include "mptcp_pm.h"
-
-#define SYSCTL_MPTCP		"/proc/sys/net/mptcp/"
-
-/* ---- sysctls ------------------------------------------------------------ */
-
-int mptcp_sysctl_read(const char *name, char *buf, size_t len)
-{
-	char path[128];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), SYSCTL_MPTCP "%s", name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
-		n--;
-	buf[n] = '\0';
-	return 0;
-}
-
-int mptcp_sysctl_write(const char *name, const char *value)
-{
-	char path[128];
-	size_t len = strlen(value);
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), SYSCTL_MPTCP "%s", name);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, value, len);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	return (size_t)n == len ? 0 : -EIO;
-}
+#include "sysctl.h"
 
 /* ---- the probe ------------------------------------------------------------ */
 
@@ -294,17 +253,17 @@ int mptcp_probe(struct mptcp_support *out)
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	err = mptcp_sysctl_read("enabled", enabled, sizeof(enabled));
+	err = sysctl_read(enabled, sizeof(enabled), "net/mptcp/enabled");
 	if (err) {
 		out->mode = MPTCP_MODE_DISABLED;
 		snprintf(out->reason, sizeof(out->reason),
-			 "MPTCP disabled: this kernel has no MPTCP (%s%s: %s)",
-			 SYSCTL_MPTCP, "enabled", strerror(-err));
+			 "MPTCP disabled: this kernel has no MPTCP (%s: %s)",
+			 "/proc/sys/net/mptcp/enabled", strerror(-err));
 		return 0;
 	}
 	out->enabled = atoi(enabled) == 1;
-	mptcp_sysctl_read("scheduler", out->scheduler, sizeof(out->scheduler));
-	mptcp_sysctl_read("available_schedulers", out->available, sizeof(out->available));
+	sysctl_read(out->scheduler, sizeof(out->scheduler), "net/mptcp/scheduler");
+	sysctl_read(out->available, sizeof(out->available), "net/mptcp/available_schedulers");
 	if (mptcp_pm_open(&pm) == 0) {
 		out->path_manager = true;
 		mptcp_pm_close(&pm);

@@ -55,8 +55,4 @@ const char *mptcp_mode_name(enum mptcp_mode mode);
  */
 int mptcp_btf_probe(const char *path, bool *hook, enum mptcp_sched_gen *gen);
 
-/* net.mptcp.NAME of this network namespace, trailing blanks removed. */
-int mptcp_sysctl_read(const char *name, char *buf, size_t len);
-int mptcp_sysctl_write(const char *name, const char *value);
-
 #endif /* OMR_MPTCP_PROBE_H */

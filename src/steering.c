@@ -11,14 +11,15 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/if_arp.h>
-#include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <sys/socket.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "log.h"
+#include "nl.h"
 #include "pinned.h"
 #include "steering.h"
+#include "sysctl.h"
 #include "words.h"
 #include "steer.skel.h"
 
@@ -210,88 +211,6 @@ int steering_check(const struct steering_config *sc,
 	return 0;
 }
 
-/* ---- rtnetlink -------------------------------------------------------------- */
-
-typedef void (*nl_cb)(const struct nlmsghdr *nh, void *arg);
-
-/* Dump @type (RTM_GETLINK/GETADDR/GETROUTE) of @family, @cb per message. */
-static int nl_dump(int type, int family, nl_cb cb, void *arg)
-{
-	struct {
-		struct nlmsghdr nh;
-		union {			/* the request header of @type */
-			struct ifinfomsg ifi;
-			struct ifaddrmsg ifa;
-			struct rtmsg rt;
-		};
-	} req;
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
-	static char buf[65536];
-	int fd, err = 0;
-	bool done = false;
-
-	/* all of it zeroed: the kernel reads every byte of nlmsg_len (ifi_change) */
-	memset(&req, 0, sizeof(req));
-	req.nh.nlmsg_type = type;
-	req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	req.nh.nlmsg_seq = 1;
-	if (type == RTM_GETLINK) {
-		req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(req.ifi));
-		req.ifi.ifi_family = family;
-	} else if (type == RTM_GETADDR) {
-		req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(req.ifa));
-		req.ifa.ifa_family = family;
-	} else {
-		req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(req.rt));
-		req.rt.rtm_family = family;
-	}
-	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-	if (fd < 0)
-		return -errno;
-	if (sendto(fd, &req, req.nh.nlmsg_len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		err = -errno;
-		goto out;
-	}
-	while (!done) {
-		ssize_t n = recv(fd, buf, sizeof(buf), 0);
-		struct nlmsghdr *nh;
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			err = -errno;
-			break;
-		}
-		if (n == 0)
-			break;
-		for (nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, (size_t)n); nh = NLMSG_NEXT(nh, n)) {
-			if (nh->nlmsg_type == NLMSG_DONE) {
-				done = true;
-				break;
-			}
-			if (nh->nlmsg_type == NLMSG_ERROR) {
-				struct nlmsgerr *e = NLMSG_DATA(nh);
-
-				err = e->error;
-				done = true;
-				break;
-			}
-			cb(nh, arg);
-		}
-	}
-out:
-	close(fd);
-	return err;
-}
-
-static void parse_attrs(struct rtattr **tb, int max, struct rtattr *rta, int len)
-{
-	memset(tb, 0, sizeof(*tb) * (max + 1));
-	for (; RTA_OK(rta, len); rta = RTA_NEXT(rta, len))
-		if (rta->rta_type <= max)
-			tb[rta->rta_type] = rta;
-}
-
 /* ---- discovery -------------------------------------------------------------- */
 
 #define MAX_CONNECTED	8	/* connected prefixes kept per WAN and family */
@@ -351,49 +270,48 @@ static void add_connected(struct wan_view *v, int family, const void *addr, int 
 	v->connected[v->n_connected++] = p;
 }
 
-static void on_link(const struct nlmsghdr *nh, void *arg)
-{
-	struct discovery *d = arg;
-	struct ifinfomsg *ifi = NLMSG_DATA(nh);
-	struct rtattr *tb[IFLA_MAX + 1];
-	int w;
+static const enum mnl_attr_data_type u32_attrs[RTA_MAX + 1] = {
+	[RTA_TABLE] = MNL_TYPE_U32, [RTA_PRIORITY] = MNL_TYPE_U32, [RTA_OIF] = MNL_TYPE_U32,
+};
 
-	if (nh->nlmsg_type != RTM_NEWLINK)
-		return;
-	w = wan_of(d, ifi->ifi_index);
+static int on_link(const struct nlmsghdr *nh, void *arg)
+{
+	static const enum mnl_attr_data_type policy[IFLA_MAX + 1] = { [IFLA_MTU] = MNL_TYPE_U32 };
+	const struct nlattr *tb[IFLA_MAX + 1] = {};
+	const struct ifinfomsg *ifi = nl_parse(nh, sizeof(*ifi), tb, IFLA_MAX, policy);
+	struct discovery *d = arg;
+	int w = ifi && nh->nlmsg_type == RTM_NEWLINK ? wan_of(d, ifi->ifi_index) : -1;
+
 	if (w < 0)
-		return;
+		return MNL_CB_OK;
 	d->view[w].l2 = ifi->ifi_type == ARPHRD_ETHER;
-	parse_attrs(tb, IFLA_MAX, IFLA_RTA(ifi), IFLA_PAYLOAD(nh));
 	if (tb[IFLA_MTU])
-		d->view[w].mtu = *(__u32 *)RTA_DATA(tb[IFLA_MTU]);
+		d->view[w].mtu = mnl_attr_get_u32(tb[IFLA_MTU]);
+	return MNL_CB_OK;
 }
 
-static void on_addr(const struct nlmsghdr *nh, void *arg)
+static int on_addr(const struct nlmsghdr *nh, void *arg)
 {
+	static const enum mnl_attr_data_type policy[IFA_MAX + 1] = { [IFA_FLAGS] = MNL_TYPE_U32 };
+	const struct nlattr *tb[IFA_MAX + 1] = {};
+	const struct ifaddrmsg *ifa = nl_parse(nh, sizeof(*ifa), tb, IFA_MAX, policy);
 	struct discovery *d = arg;
-	struct ifaddrmsg *ifa = NLMSG_DATA(nh);
-	struct rtattr *tb[IFA_MAX + 1];
-	struct wan_view *v;
 	const void *local, *address;
+	struct wan_view *v;
 	__u32 flags;
-	int w;
+	int w = ifa && nh->nlmsg_type == RTM_NEWADDR ? wan_of(d, ifa->ifa_index) : -1;
 
-	if (nh->nlmsg_type != RTM_NEWADDR)
-		return;
-	w = wan_of(d, ifa->ifa_index);
 	if (w < 0 || ifa->ifa_scope != RT_SCOPE_UNIVERSE)
-		return;
+		return MNL_CB_OK;
 	v = &d->view[w];
-	parse_attrs(tb, IFA_MAX, IFA_RTA(ifa), IFA_PAYLOAD(nh));
-	flags = tb[IFA_FLAGS] ? *(__u32 *)RTA_DATA(tb[IFA_FLAGS]) : ifa->ifa_flags;
-	address = tb[IFA_ADDRESS] ? RTA_DATA(tb[IFA_ADDRESS]) : NULL;
-	local = tb[IFA_LOCAL] ? RTA_DATA(tb[IFA_LOCAL]) : address;
+	flags = tb[IFA_FLAGS] ? mnl_attr_get_u32(tb[IFA_FLAGS]) : ifa->ifa_flags;
+	address = nl_attr_addr(tb[IFA_ADDRESS], ifa->ifa_family);
+	local = tb[IFA_LOCAL] ? nl_attr_addr(tb[IFA_LOCAL], ifa->ifa_family) : address;
 	if (!local)
-		return;
+		return MNL_CB_OK;
 	if (ifa->ifa_family == AF_INET) {
 		if (flags & IFA_F_SECONDARY)
-			return;
+			return MNL_CB_OK;
 		if (!v->have4) {
 			memcpy(&v->addr4, local, 4);
 			v->have4 = true;
@@ -404,7 +322,7 @@ static void on_addr(const struct nlmsghdr *nh, void *arg)
 		int rank;
 
 		if (flags & (IFA_F_TENTATIVE | IFA_F_DADFAILED))
-			return;
+			return MNL_CB_OK;
 		/* like source selection: valid before deprecated, stable before temporary */
 		rank = (flags & IFA_F_DEPRECATED ? 2 : 0) + (flags & IFA_F_TEMPORARY ? 1 : 0);
 		if (!v->have6 || rank < v->addr6_rank) {
@@ -415,6 +333,7 @@ static void on_addr(const struct nlmsghdr *nh, void *arg)
 		if (ifa->ifa_prefixlen < 128)
 			add_connected(v, AF_INET6, local, ifa->ifa_prefixlen);
 	}
+	return MNL_CB_OK;
 }
 
 /* A default route's next hop through a WAN: the main table first, then the lowest metric. */
@@ -438,57 +357,55 @@ static void offer_gateway(struct wan_view *v, int family, const void *gw, __u32 
 	}
 }
 
-static void on_route(const struct nlmsghdr *nh, void *arg)
+static int on_route(const struct nlmsghdr *nh, void *arg)
 {
+	const struct nlattr *tb[RTA_MAX + 1] = {};
+	const struct rtmsg *rtm = nl_parse(nh, sizeof(*rtm), tb, RTA_MAX, u32_attrs);
 	struct discovery *d = arg;
-	struct rtmsg *rtm = NLMSG_DATA(nh);
-	struct rtattr *tb[RTA_MAX + 1];
+	const void *gw, *dst;
 	__u32 table, metric;
 	int oif, w;
 
-	if (nh->nlmsg_type != RTM_NEWROUTE || rtm->rtm_type != RTN_UNICAST ||
+	if (!rtm || nh->nlmsg_type != RTM_NEWROUTE || rtm->rtm_type != RTN_UNICAST ||
 	    (rtm->rtm_family != AF_INET && rtm->rtm_family != AF_INET6))
-		return;
-	parse_attrs(tb, RTA_MAX, RTM_RTA(rtm), RTM_PAYLOAD(nh));
-	table = tb[RTA_TABLE] ? *(__u32 *)RTA_DATA(tb[RTA_TABLE]) : rtm->rtm_table;
-	metric = tb[RTA_PRIORITY] ? *(__u32 *)RTA_DATA(tb[RTA_PRIORITY]) : 0;
-	oif = tb[RTA_OIF] ? *(int *)RTA_DATA(tb[RTA_OIF]) : 0;
+		return MNL_CB_OK;
+	table = tb[RTA_TABLE] ? mnl_attr_get_u32(tb[RTA_TABLE]) : rtm->rtm_table;
+	metric = tb[RTA_PRIORITY] ? mnl_attr_get_u32(tb[RTA_PRIORITY]) : 0;
+	oif = tb[RTA_OIF] ? (int)mnl_attr_get_u32(tb[RTA_OIF]) : 0;
+	gw = nl_attr_addr(tb[RTA_GATEWAY], rtm->rtm_family);
+	dst = nl_attr_addr(tb[RTA_DST], rtm->rtm_family);
 
 	if (rtm->rtm_dst_len == 0) {
-		if (tb[RTA_GATEWAY]) {
-			w = wan_of(d, oif);
-			if (w >= 0)
-				offer_gateway(&d->view[w], rtm->rtm_family,
-					      RTA_DATA(tb[RTA_GATEWAY]), table, metric);
-		}
+		w = gw ? wan_of(d, oif) : -1;
+		if (w >= 0)
+			offer_gateway(&d->view[w], rtm->rtm_family, gw, table, metric);
 		if (tb[RTA_MULTIPATH]) {
-			struct rtnexthop *nhp = RTA_DATA(tb[RTA_MULTIPATH]);
-			int len = RTA_PAYLOAD(tb[RTA_MULTIPATH]);
+			const struct rtnexthop *nhp = mnl_attr_get_payload(tb[RTA_MULTIPATH]);
+			int len = mnl_attr_get_payload_len(tb[RTA_MULTIPATH]);
 
 			while (len >= (int)sizeof(*nhp) && nhp->rtnh_len >= sizeof(*nhp) &&
 			       nhp->rtnh_len <= len) {
-				struct rtattr *ntb[RTA_MAX + 1];
+				const struct nlattr *ntb[RTA_MAX + 1] = {};
 
-				parse_attrs(ntb, RTA_MAX, RTNH_DATA(nhp),
-					    nhp->rtnh_len - sizeof(*nhp));
+				nl_attrs_at(RTNH_DATA(nhp), nhp->rtnh_len - sizeof(*nhp), ntb, RTA_MAX,
+					    NULL);
+				gw = nl_attr_addr(ntb[RTA_GATEWAY], rtm->rtm_family);
 				w = wan_of(d, nhp->rtnh_ifindex);
-				if (w >= 0 && ntb[RTA_GATEWAY])
-					offer_gateway(&d->view[w], rtm->rtm_family,
-						      RTA_DATA(ntb[RTA_GATEWAY]), table, metric);
+				if (w >= 0 && gw)
+					offer_gateway(&d->view[w], rtm->rtm_family, gw, table, metric);
 				len -= RTNH_ALIGN(nhp->rtnh_len);
 				nhp = RTNH_NEXT(nhp);
 			}
 		}
-		return;
+		return MNL_CB_OK;
 	}
 	/* a network reached directly through a WAN: left to the routing table */
-	if (!tb[RTA_GATEWAY] && tb[RTA_DST] && rtm->rtm_scope == RT_SCOPE_LINK) {
+	if (!tb[RTA_GATEWAY] && dst && rtm->rtm_scope == RT_SCOPE_LINK) {
 		w = wan_of(d, oif);
-		if (w >= 0 && !(rtm->rtm_family == AF_INET6 &&
-				((__u8 *)RTA_DATA(tb[RTA_DST]))[0] == 0xfe))
-			add_connected(&d->view[w], rtm->rtm_family, RTA_DATA(tb[RTA_DST]),
-				      rtm->rtm_dst_len);
+		if (w >= 0 && !(rtm->rtm_family == AF_INET6 && ((const __u8 *)dst)[0] == 0xfe))
+			add_connected(&d->view[w], rtm->rtm_family, dst, rtm->rtm_dst_len);
 	}
+	return MNL_CB_OK;
 }
 
 static void discover(struct steering *st, struct discovery *d, const struct wan_entry *tbl)
@@ -500,10 +417,14 @@ static void discover(struct steering *st, struct discovery *d, const struct wan_
 	for (int i = 0; i < OMR_MAX_WANS; i++)
 		if ((tbl[i].flags & OMR_WAN_F_CONFIGURED) && (tbl[i].flags & OMR_WAN_F_PRESENT))
 			d->view[i].ifindex = tbl[i].ifindex;
-	if ((err = nl_dump(RTM_GETLINK, AF_UNSPEC, on_link, d)) ||
-	    (err = nl_dump(RTM_GETADDR, AF_UNSPEC, on_addr, d)) ||
-	    (err = nl_dump(RTM_GETROUTE, AF_INET, on_route, d)) ||
-	    (err = nl_dump(RTM_GETROUTE, AF_INET6, on_route, d)))
+	if ((err = nl_dump(NETLINK_ROUTE, RTM_GETLINK, &(struct ifinfomsg){}, sizeof(struct ifinfomsg),
+			   on_link, d)) ||
+	    (err = nl_dump(NETLINK_ROUTE, RTM_GETADDR, &(struct ifaddrmsg){}, sizeof(struct ifaddrmsg),
+			   on_addr, d)) ||
+	    (err = nl_dump(NETLINK_ROUTE, RTM_GETROUTE, &(struct rtmsg){ .rtm_family = AF_INET },
+			   sizeof(struct rtmsg), on_route, d)) ||
+	    (err = nl_dump(NETLINK_ROUTE, RTM_GETROUTE, &(struct rtmsg){ .rtm_family = AF_INET6 },
+			   sizeof(struct rtmsg), on_route, d)))
 		pr_warn("steering: reading interfaces, addresses and routes: %s", strerror(-err));
 
 	/* `gateway`/`gateway6` in the weight file win */
@@ -528,36 +449,13 @@ static void discover(struct steering *st, struct discovery *d, const struct wan_
 
 /* ---- rp_filter ---------------------------------------------------------------- */
 
-static int sysctl_get(const char *ifname, int *value)
+static int rp_filter(const char *ifname, int *value)
 {
-	char path[128], buf[16] = "";
-	int fd, n;
+	char buf[16];
+	int err = sysctl_read(buf, sizeof(buf), "net/ipv4/conf/%s/rp_filter", ifname);
 
-	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/rp_filter", ifname);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -EIO;
-	*value = atoi(buf);
-	return 0;
-}
-
-static int sysctl_set(const char *ifname, int value)
-{
-	char path[128], buf[16];
-	int fd, n, len;
-
-	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/rp_filter", ifname);
-	len = snprintf(buf, sizeof(buf), "%d\n", value);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, buf, len);
-	close(fd);
-	return n == len ? 0 : -EIO;
+	*value = err ? 0 : atoi(buf);
+	return err;
 }
 
 /*
@@ -572,7 +470,7 @@ static void loosen_rp_filter(struct steering *st, const char *ifname)
 	struct steer_sysctl_saved saved = {};
 	int all = 0, dev = 0, err;
 
-	if (sysctl_get("all", &all) || sysctl_get(ifname, &dev))
+	if (rp_filter("all", &all) || rp_filter(ifname, &dev))
 		return;
 	if ((all > dev ? all : dev) != 1)
 		return;
@@ -587,7 +485,7 @@ static void loosen_rp_filter(struct steering *st, const char *ifname)
 			return;
 		}
 	}
-	err = sysctl_set(ifname, 2);
+	err = sysctl_write("2", "net/ipv4/conf/%s/rp_filter", ifname);
 	if (err)
 		pr_warn("steering: cannot set net.ipv4.conf.%s.rp_filter=2 (%s): replies of flows "
 			"moved to %s may be dropped", ifname, strerror(-err), ifname);
@@ -1319,7 +1217,8 @@ int steering_restore(int cfg_fd, int sysctl_fd)
 		return 0;
 	while (!bpf_map_get_next_key(sysctl_fd, prev, next)) {
 		struct steer_sysctl_saved saved;
-		int now;
+		char value[16];
+		int now, ret;
 
 		memcpy(key, next, sizeof(key));
 		prev = key;
@@ -1327,11 +1226,13 @@ int steering_restore(int cfg_fd, int sysctl_fd)
 			continue;
 		key[OMR_IFNAMSIZ - 1] = '\0';
 		/* only if it is still what we set: the operator may have changed it since */
-		if (sysctl_get(key, &now) || now != 2)
+		if (rp_filter(key, &now) || now != 2)
 			continue;
-		if (sysctl_set(key, saved.rp_filter)) {
-			pr_warn("cannot put net.ipv4.conf.%s.rp_filter back to %d", key,
-				saved.rp_filter);
+		snprintf(value, sizeof(value), "%d", saved.rp_filter);
+		ret = sysctl_write(value, "net/ipv4/conf/%s/rp_filter", key);
+		if (ret) {
+			pr_warn("cannot put net.ipv4.conf.%s.rp_filter back to %d: %s", key,
+				saved.rp_filter, strerror(-ret));
 			err = -EIO;
 		} else {
 			pr_info("net.ipv4.conf.%s.rp_filter put back to %d", key, saved.rp_filter);

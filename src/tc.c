@@ -1,14 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
-#include <string.h>
-#include <unistd.h>
-#include <linux/netlink.h>
 #include <linux/pkt_sched.h>
 #include <linux/rtnetlink.h>
 #include <sys/socket.h>
 #include <bpf/libbpf.h>
 #include "omr_steer_abi.h"
 #include "log.h"
+#include "nl.h"
 #include "tc.h"
 
 #define TC_HOOK(ifx, point) { .sz = sizeof(struct bpf_tc_hook), .ifindex = (ifx), \
@@ -96,64 +94,30 @@ int tc_destroy_clsact(int ifindex)
 	return err == -ENOENT || err == -EINVAL ? 0 : err;
 }
 
-/* Dump the filters under one clsact parent and count them (RTM_GETTFILTER). */
-static int count_filters_at(int sock, int ifindex, __u32 parent)
+/* One message per filter instance (a tcm_handle of 0 is the chain). */
+static int count_filter(const struct nlmsghdr *nh, void *count)
 {
-	struct {
-		struct nlmsghdr nh;
-		struct tcmsg tc;
-	} req = {
-		.nh.nlmsg_len = NLMSG_LENGTH(sizeof(struct tcmsg)),
-		.nh.nlmsg_type = RTM_GETTFILTER,
-		.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
-		.nh.nlmsg_seq = parent,
-		.tc.tcm_family = AF_UNSPEC,
-		.tc.tcm_ifindex = ifindex,
-		.tc.tcm_parent = parent,
-	};
-	char buf[16384];
-	int count = 0;
+	const struct tcmsg *t = nl_parse(nh, sizeof(*t), NULL, 0, NULL);
 
-	if (send(sock, &req, req.nh.nlmsg_len, 0) < 0)
-		return -errno;
-	for (;;) {
-		ssize_t len = recv(sock, buf, sizeof(buf), 0);
-		struct nlmsghdr *nh;
+	if (t && nh->nlmsg_type == RTM_NEWTFILTER && t->tcm_handle)
+		(*(int *)count)++;
+	return MNL_CB_OK;
+}
 
-		if (len < 0)
-			return -errno;
-		for (nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, len); nh = NLMSG_NEXT(nh, len)) {
-			if (nh->nlmsg_type == NLMSG_DONE)
-				return count;
-			if (nh->nlmsg_type == NLMSG_ERROR) {
-				struct nlmsgerr *e = NLMSG_DATA(nh);
+/* Count the filters under one clsact parent (RTM_GETTFILTER); none without a clsact. */
+static int count_filters_at(int ifindex, __u32 parent, int *count)
+{
+	struct tcmsg tc = { .tcm_family = AF_UNSPEC, .tcm_ifindex = ifindex, .tcm_parent = parent };
+	int err = nl_dump(NETLINK_ROUTE, RTM_GETTFILTER, &tc, sizeof(tc), count_filter, count);
 
-				return e->error == -EINVAL || e->error == -ENOENT ? 0 : e->error;
-			}
-			if (nh->nlmsg_type == RTM_NEWTFILTER) {
-				struct tcmsg *t = NLMSG_DATA(nh);
-
-				/* one message per filter instance (a tcm_handle of 0 is the chain) */
-				if (t->tcm_handle)
-					count++;
-			}
-		}
-	}
+	return err == -EINVAL || err == -ENOENT ? 0 : err;
 }
 
 int tc_count_filters(int ifindex)
 {
-	int sock = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-	int in, out;
+	int n = 0, err = count_filters_at(ifindex, TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS), &n);
 
-	if (sock < 0)
-		return -errno;
-	in = count_filters_at(sock, ifindex, TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS));
-	out = in < 0 ? 0 : count_filters_at(sock, ifindex, TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_EGRESS));
-	close(sock);
-	if (in < 0)
-		return in;
-	if (out < 0)
-		return out;
-	return in + out;
+	if (!err)
+		err = count_filters_at(ifindex, TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_EGRESS), &n);
+	return err ? err : n;
 }

@@ -6,11 +6,9 @@
 #include <unistd.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include "log.h"
 #include "rates.h"
 #include "tcp_rtt.h"
@@ -21,16 +19,12 @@
 void tcp_rtt_init(struct tcp_rtt *t)
 {
 	memset(t, 0, sizeof(*t));
-	t->diag_fd = t->route_fd = -1;
 }
 
 void tcp_rtt_close(struct tcp_rtt *t)
 {
-	if (t->diag_fd >= 0)
-		close(t->diag_fd);
-	if (t->route_fd >= 0)
-		close(t->route_fd);
-	free(t->buf);
+	nl_close(&t->diag);
+	nl_close(&t->route);
 	tcp_rtt_init(t);
 }
 
@@ -108,48 +102,28 @@ int tcp_rtt_wan_of(const struct tcp_rtt_map *m, const struct inet_diag_msg *msg)
 	return wan_of_addr(m, family, msg->id.idiag_src);
 }
 
+static int on_addr(const struct nlmsghdr *nh, void *map)
+{
+	const struct nlattr *tb[IFA_MAX + 1] = {};
+	const struct ifaddrmsg *ifa = nl_parse(nh, sizeof(*ifa), tb, IFA_MAX, NULL);
+	int wan = ifa && nh->nlmsg_type == RTM_NEWADDR ? wan_of_ifindex(map, ifa->ifa_index) : -1;
+	const void *local;
+
+	if (wan < 0 || ifa->ifa_scope != RT_SCOPE_UNIVERSE)
+		return MNL_CB_OK;
+	/* on point-to-point links IFA_ADDRESS is the peer */
+	local = nl_attr_addr(tb[IFA_LOCAL], ifa->ifa_family);
+	if (!local)
+		local = nl_attr_addr(tb[IFA_ADDRESS], ifa->ifa_family);
+	/* past TCP_RTT_MAX_ADDRS: their sockets count on no WAN */
+	if (local)
+		tcp_rtt_map_add_addr(map, wan, ifa->ifa_family, local);
+	return MNL_CB_OK;
+}
+
 int tcp_rtt_parse_addrs(struct tcp_rtt_map *m, const void *buf, size_t len, __u32 seq)
 {
-	ssize_t left = (ssize_t)len;	/* NLMSG_OK compares it with a __u32 */
-
-	for (const struct nlmsghdr *nh = buf; NLMSG_OK(nh, left); nh = NLMSG_NEXT(nh, left)) {
-		const struct ifaddrmsg *ifa = NLMSG_DATA(nh);
-		const struct rtattr *rta;
-		const void *local = NULL, *address = NULL;
-		int alen, wan;
-
-		if (nh->nlmsg_seq != seq)
-			continue;	/* a reply to an earlier request */
-		if (nh->nlmsg_type == NLMSG_DONE)
-			return 1;
-		if (nh->nlmsg_type == NLMSG_ERROR) {
-			const struct nlmsgerr *e = NLMSG_DATA(nh);
-
-			/* only a negative errno: 1 would read as "done" */
-			return nh->nlmsg_len >= NLMSG_LENGTH(sizeof(*e)) && e->error < 0 ? e->error : -EIO;
-		}
-		if (nh->nlmsg_type != RTM_NEWADDR || nh->nlmsg_len < NLMSG_LENGTH(sizeof(*ifa)))
-			continue;
-		wan = wan_of_ifindex(m, ifa->ifa_index);
-		if (wan < 0 || ifa->ifa_scope != RT_SCOPE_UNIVERSE)
-			continue;
-		alen = (int)IFA_PAYLOAD(nh);
-		for (rta = IFA_RTA(ifa); RTA_OK(rta, alen); rta = RTA_NEXT(rta, alen)) {
-			if (RTA_PAYLOAD(rta) < (ifa->ifa_family == AF_INET ? 4U : 16U))
-				continue;
-			if (rta->rta_type == IFA_LOCAL)
-				local = RTA_DATA(rta);
-			else if (rta->rta_type == IFA_ADDRESS)
-				address = RTA_DATA(rta);
-		}
-		/* on point-to-point links IFA_ADDRESS is the peer */
-		if (!local)
-			local = address;
-		/* past TCP_RTT_MAX_ADDRS: their sockets count on no WAN */
-		if (local)
-			tcp_rtt_map_add_addr(m, wan, ifa->ifa_family, local);
-	}
-	return 0;
+	return nl_run(buf, len, seq, 0, on_addr, m);
 }
 
 /* ---- sockets --------------------------------------------------------------- */
@@ -176,67 +150,55 @@ void tcp_rtt_round_start(struct tcp_rtt_round *r, __u32 max_idle_ms)
 		r->wan[i].sockets = r->wan[i].n = 0;
 }
 
+struct round_ctx {
+	const struct tcp_rtt_map *m;
+	struct tcp_rtt_round *r;
+};
+
 /* One socket message of the dump. */
-static void add_socket(const struct tcp_rtt_map *m, struct tcp_rtt_round *r,
-		       const struct nlmsghdr *nh)
+static int on_socket(const struct nlmsghdr *nh, void *data)
 {
-	const struct inet_diag_msg *msg = NLMSG_DATA(nh);
-	const struct rtattr *rta;
+	const struct nlattr *tb[INET_DIAG_MAX + 1] = {};
+	const struct inet_diag_msg *msg = nl_parse(nh, sizeof(*msg), tb, INET_DIAG_MAX, NULL);
+	const struct round_ctx *c = data;
 	struct tcp_rtt_wan *w;
 	struct tcp_info ti;
-	int alen, wan;
+	size_t len;
+	__u32 rtt;
+	int wan;
 
-	if (nh->nlmsg_len < NLMSG_LENGTH(sizeof(*msg)))
-		return;
-	r->sockets++;
+	/* replies carry the request's type */
+	if (!msg || (nh->nlmsg_type != SOCK_DIAG_BY_FAMILY && nh->nlmsg_type != TCPDIAG_GETSOCK))
+		return MNL_CB_OK;
+	c->r->sockets++;
 	if (msg->idiag_state != TCP_ESTABLISHED)
-		return;
-	wan = tcp_rtt_wan_of(m, msg);
+		return MNL_CB_OK;
+	wan = tcp_rtt_wan_of(c->m, msg);
 	if (wan < 0)
-		return;
-	w = &r->wan[wan];
+		return MNL_CB_OK;
+	w = &c->r->wan[wan];
 	w->sockets++;
-	r->on_wans++;
-	alen = (int)(nh->nlmsg_len - NLMSG_LENGTH(sizeof(*msg)));
-	for (rta = (const struct rtattr *)(msg + 1); RTA_OK(rta, alen); rta = RTA_NEXT(rta, alen)) {
-		size_t len = RTA_PAYLOAD(rta);
-		__u32 rtt;
-
-		if (rta->rta_type != INET_DIAG_INFO)
-			continue;
-		/* a newer kernel's tcp_info is longer, an older one shorter */
-		if (len > sizeof(ti))
-			len = sizeof(ti);
-		memset(&ti, 0, sizeof(ti));
-		memcpy(&ti, RTA_DATA(rta), len);
-		rtt = tcp_rtt_of_socket(&ti, len, r->max_idle_ms);
-		if (rtt && w->n < TCP_RTT_MAX_SAMPLES)
-			w->rtt_us[w->n++] = rtt;
-		break;
-	}
+	c->r->on_wans++;
+	if (!tb[INET_DIAG_INFO])
+		return MNL_CB_OK;
+	/* a newer kernel's tcp_info is longer, an older one shorter */
+	len = mnl_attr_get_payload_len(tb[INET_DIAG_INFO]);
+	if (len > sizeof(ti))
+		len = sizeof(ti);
+	memset(&ti, 0, sizeof(ti));
+	memcpy(&ti, mnl_attr_get_payload(tb[INET_DIAG_INFO]), len);
+	rtt = tcp_rtt_of_socket(&ti, len, c->r->max_idle_ms);
+	if (rtt && w->n < TCP_RTT_MAX_SAMPLES)
+		w->rtt_us[w->n++] = rtt;
+	return MNL_CB_OK;
 }
 
 int tcp_rtt_parse(const struct tcp_rtt_map *m, struct tcp_rtt_round *r, const void *buf,
 		  size_t len, __u32 seq)
 {
-	ssize_t left = (ssize_t)len;	/* NLMSG_OK compares it with a __u32 */
+	struct round_ctx c = { m, r };
 
-	for (const struct nlmsghdr *nh = buf; NLMSG_OK(nh, left); nh = NLMSG_NEXT(nh, left)) {
-		if (nh->nlmsg_seq != seq)
-			continue;
-		if (nh->nlmsg_type == NLMSG_DONE)
-			return 1;
-		if (nh->nlmsg_type == NLMSG_ERROR) {
-			const struct nlmsgerr *e = NLMSG_DATA(nh);
-
-			/* only a negative errno: 1 would read as "done" */
-			return nh->nlmsg_len >= NLMSG_LENGTH(sizeof(*e)) && e->error < 0 ? e->error : -EIO;
-		}
-		/* replies carry the request's type */
-		if (nh->nlmsg_type == SOCK_DIAG_BY_FAMILY || nh->nlmsg_type == TCPDIAG_GETSOCK)
-			add_socket(m, r, nh);
-	}
-	return 0;
+	return nl_run(buf, len, seq, 0, on_socket, &c);
 }
 
 __u32 tcp_rtt_median(__u32 *v, unsigned n)
@@ -340,71 +302,11 @@ __u32 tcp_rtt_wan_us(const struct tcp_rtt *t, int wan_idx)
 
 /* ---- netlink ---------------------------------------------------------------- */
 
-static int open_netlink(int protocol)
-{
-	/* a dump that stalls must not stall the agent's loop */
-	struct timeval timeout = { .tv_sec = 1 };
-	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol);
-
-	if (fd < 0)
-		return -errno;
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout))) {
-		int err = -errno;
-
-		close(fd);
-		return err;
-	}
-	return fd;
-}
-
-typedef int (*dump_part_fn)(struct tcp_rtt *t, size_t len);
-
-/* Send the dump request @req of @len bytes on @fd and hand every part to @part. */
-static int dump(struct tcp_rtt *t, int fd, const void *req, size_t len, dump_part_fn part)
-{
-	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
-
-	if (sendto(fd, req, len, 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0)
-		return -errno;
-	for (;;) {
-		ssize_t n = recv(fd, t->buf, TCP_RTT_BUF_SIZE, 0);
-		int ret;
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return errno == EAGAIN ? -ETIMEDOUT : -errno;
-		if (n == 0)
-			return -EIO;
-		ret = part(t, (size_t)n);
-		if (ret)
-			return ret < 0 ? ret : 0;
-	}
-}
-
-static int addr_part(struct tcp_rtt *t, size_t len)
-{
-	return tcp_rtt_parse_addrs(&t->map, t->buf, len, t->seq);
-}
-
-static int socket_part(struct tcp_rtt *t, size_t len)
-{
-	return tcp_rtt_parse(&t->map, &t->round, t->buf, len, t->seq);
-}
-
 /* The WANs' interfaces from @tbl and their addresses from the kernel. */
 static int map_wans(struct tcp_rtt *t, const struct wan_entry *tbl)
 {
-	struct {
-		struct nlmsghdr nh;
-		struct ifaddrmsg ifa;
-	} req = {
-		.nh.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifaddrmsg)),
-		.nh.nlmsg_type = RTM_GETADDR,
-		.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
-		.ifa.ifa_family = AF_UNSPEC,
-	};
 	bool any = false;
+	int err;
 
 	tcp_rtt_map_clear(&t->map);
 	for (int i = 0; i < OMR_MAX_WANS; i++) {
@@ -415,12 +317,11 @@ static int map_wans(struct tcp_rtt *t, const struct wan_entry *tbl)
 	}
 	if (!any)
 		return 0;
-	if (t->route_fd < 0)
-		t->route_fd = open_netlink(NETLINK_ROUTE);
-	if (t->route_fd < 0)
-		return t->route_fd;
-	req.nh.nlmsg_seq = ++t->seq;
-	return dump(t, t->route_fd, &req, req.nh.nlmsg_len, addr_part);
+	/* a dump that stalls must not stall the agent's loop: 1 s */
+	if (!t->route.sock && (err = nl_open(&t->route, NETLINK_ROUTE, 0, 1)))
+		return err;
+	return nl_talk(&t->route, nl_request(&t->route, RTM_GETADDR, NLM_F_DUMP,
+					     sizeof(struct ifaddrmsg)), on_addr, &t->map);
 }
 
 /*
@@ -435,42 +336,38 @@ static int map_wans(struct tcp_rtt *t, const struct wan_entry *tbl)
  */
 static int dump_sockets(struct tcp_rtt *t, int family)
 {
-	struct nlmsghdr *nh = (struct nlmsghdr *)t->buf;
 	size_t req_len = family == AF_UNSPEC ? sizeof(struct inet_diag_req)
 					     : sizeof(struct inet_diag_req_v2);
-	struct nlattr *nla = (struct nlattr *)((char *)NLMSG_DATA(nh) + NLMSG_ALIGN(req_len));
+	struct nlmsghdr *nh = nl_request(&t->diag, family == AF_UNSPEC ? TCPDIAG_GETSOCK :
+					 SOCK_DIAG_BY_FAMILY, NLM_F_DUMP, req_len);
+	struct nlattr *nla = mnl_nlmsg_get_payload_tail(nh);
+	struct round_ctx c = { &t->map, &t->round };
 	int prog_len = 0;
 
-	memset(t->buf, 0, NLMSG_LENGTH(req_len));
-	nh->nlmsg_type = family == AF_UNSPEC ? TCPDIAG_GETSOCK : SOCK_DIAG_BY_FAMILY;
-	nh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	nh->nlmsg_seq = ++t->seq;
 	if (family == AF_UNSPEC) {
-		struct inet_diag_req *r = NLMSG_DATA(nh);
+		struct inet_diag_req *r = mnl_nlmsg_get_payload(nh);
 
 		r->idiag_family = AF_UNSPEC;
 		r->idiag_ext = 1 << (INET_DIAG_INFO - 1);
 		r->idiag_states = 1 << TCP_ESTABLISHED;
 	} else {
-		struct inet_diag_req_v2 *r = NLMSG_DATA(nh);
+		struct inet_diag_req_v2 *r = mnl_nlmsg_get_payload(nh);
 
 		r->sdiag_family = (__u8)family;
 		r->sdiag_protocol = IPPROTO_TCP;	/* MPTCP subflows are TCP sockets */
 		r->idiag_ext = 1 << (INET_DIAG_INFO - 1);
 		r->idiag_states = 1 << TCP_ESTABLISHED;
 	}
+	/* the program is written in place, as the attribute's payload */
 	if (!t->no_filter)
-		prog_len = tcp_rtt_filter(&t->map, (char *)nla + NLA_HDRLEN,
-					  TCP_RTT_BUF_SIZE - 64 - NLMSG_LENGTH(req_len));
-	if (prog_len < 0)
-		prog_len = 0;	/* too many addresses for the buffer: unfiltered */
-	nh->nlmsg_len = NLMSG_LENGTH(req_len);
-	if (prog_len > 0) {
+		prog_len = tcp_rtt_filter(&t->map, mnl_attr_get_payload(nla),
+					  NL_BUF_SIZE - 64 - nh->nlmsg_len);
+	if (prog_len > 0) {	/* < 0: too many addresses for the buffer: unfiltered */
 		nla->nla_type = INET_DIAG_REQ_BYTECODE;
-		nla->nla_len = (__u16)(NLA_HDRLEN + prog_len);
-		nh->nlmsg_len = NLMSG_ALIGN(nh->nlmsg_len) + NLA_ALIGN(nla->nla_len);
+		nla->nla_len = (__u16)(MNL_ATTR_HDRLEN + prog_len);
+		nh->nlmsg_len += MNL_ALIGN(nla->nla_len);
 	}
-	return dump(t, t->diag_fd, t->buf, nh->nlmsg_len, socket_part);
+	return nl_talk(&t->diag, nh, on_socket, &c);
 }
 
 /* One round of sockets: both families, filtered, as far as the kernel lets us. */
@@ -505,11 +402,8 @@ static int dump_all_sockets(struct tcp_rtt *t, __u32 max_idle_ms)
 static int fail(struct tcp_rtt *t, const char *what, int err)
 {
 	tcp_rtt_round_start(&t->round, t->round.max_idle_ms);
-	if (t->diag_fd >= 0)
-		close(t->diag_fd);
-	if (t->route_fd >= 0)
-		close(t->route_fd);
-	t->diag_fd = t->route_fd = -1;
+	nl_close(&t->diag);
+	nl_close(&t->route);
 	if (!t->failing)
 		pr_warn("TCP RTT: %s: %s; WANs without a probe get no RTT until it works again",
 			what, strerror(-err));
@@ -523,19 +417,13 @@ int tcp_rtt_read(struct tcp_rtt *t, const struct wan_entry *tbl, __u32 max_idle_
 	int err;
 
 	tcp_rtt_round_start(&t->round, max_idle_ms);
-	if (!t->buf)
-		t->buf = malloc(TCP_RTT_BUF_SIZE);
-	if (!t->buf)
-		return fail(t, "no memory for the dump buffer", -ENOMEM);
 	err = map_wans(t, tbl);
 	if (err)
 		return fail(t, "reading the WANs' addresses (rtnetlink)", err);
-	if (!tcp_rtt_filter(&t->map, t->buf, TCP_RTT_BUF_SIZE))
+	if (!tcp_rtt_filter(&t->map, NULL, 0))
 		goto done;	/* no WAN has an interface: no socket can be on one */
-	if (t->diag_fd < 0)
-		t->diag_fd = open_netlink(NETLINK_SOCK_DIAG);
-	if (t->diag_fd < 0)
-		return fail(t, "opening a NETLINK_SOCK_DIAG socket", t->diag_fd);
+	if (!t->diag.sock && (err = nl_open(&t->diag, NETLINK_SOCK_DIAG, 0, 1)))
+		return fail(t, "opening a NETLINK_SOCK_DIAG socket", err);
 	err = dump_all_sockets(t, max_idle_ms);
 	if (err)
 		return fail(t, "dumping the TCP sockets (sock_diag)", err);

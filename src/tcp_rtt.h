@@ -50,11 +50,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <linux/inet_diag.h>
+#include "nl.h"
 #include "omr_steer_abi.h"
 
 #define TCP_RTT_MAX_ADDRS	(8 * OMR_MAX_WANS)	/* WAN addresses matched */
 #define TCP_RTT_MAX_SAMPLES	64			/* per WAN and round */
-#define TCP_RTT_BUF_SIZE	32768	/* the most a netlink dump puts in one read */
 
 /* One address of a WAN; IPv4 in the first 4 bytes, network order. */
 struct tcp_rtt_addr {
@@ -86,10 +86,8 @@ struct tcp_rtt_round {
 };
 
 struct tcp_rtt {
-	int diag_fd;			/* NETLINK_SOCK_DIAG, -1 until the first read */
-	int route_fd;			/* NETLINK_ROUTE, for the WANs' addresses */
-	__u32 seq;
-	char *buf;			/* TCP_RTT_BUF_SIZE, allocated once */
+	struct nl diag;			/* NETLINK_SOCK_DIAG, opened at the first read */
+	struct nl route;		/* NETLINK_ROUTE, for the WANs' addresses */
 	bool failing;			/* the last read failed (warned once) */
 	bool per_family;		/* no TCPDIAG_GETSOCK: a dump per family */
 	bool no_filter;			/* the kernel refused our socket filter */

@@ -1,4 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <string.h>
+#include "log.h"
 #include "rates.h"
 #include "wan_stats.h"
 
@@ -43,4 +46,17 @@ int wan_stats_collect(const struct datapath *dp, bool agent, struct stats_row *r
 		n++;
 	}
 	return n;
+}
+
+int wan_stats_open(struct datapath *dp, const char *pin_dir)
+{
+	int err = datapath_open_pinned(dp, pin_dir);
+
+	if (err == -ENOENT)
+		pr_err("nothing to show: no omr-steer pins in %s; is 'omr-steer load' running?",
+		       pin_dir);
+	else if (err && err != -EPROTO)	/* -EPROTO: a pin that is not ours, said which */
+		pr_err("cannot read the pins in %s: %s%s", pin_dir, strerror(-err),
+		       err == -EACCES || err == -EPERM ? " (reading them needs root)" : "");
+	return err;
 }

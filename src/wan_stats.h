@@ -6,6 +6,7 @@
 #ifndef OMR_WAN_STATS_H
 #define OMR_WAN_STATS_H
 
+#include <stdio.h>
 #include "datapath.h"
 
 struct stats_row {
@@ -22,6 +23,19 @@ struct stats_row {
  * three intervals.  Returns how many rows were filled.
  */
 int wan_stats_collect(const struct datapath *dp, bool agent_alive, struct stats_row *rows);
+
+/*
+ * Open the pins of @pin_dir for a report (stats, top): 0, or a negative
+ * errno after saying what is wrong and what to do.
+ */
+int wan_stats_open(struct datapath *dp, const char *pin_dir);
+
+/*
+ * The table of `stats` for @rows (@n of them) into @f: the columns an
+ * operator reads first (cmd_stats.c), within 100 columns for interface names
+ * of up to 15 characters and realistic figures; with @wide, all of them.
+ */
+void wan_stats_table(FILE *f, const struct stats_row *rows, int n, bool wide);
 
 /* "up", "degraded", "down", "detached" or "missing". */
 const char *wan_stats_state(const struct wan_entry *e);

@@ -3,7 +3,7 @@
  * What the libFuzzer targets of tests/fuzz share.  A target is one file,
  * tests/fuzz/fuzz_NAME.c, defining LLVMFuzzerTestOneInput(), with its seed
  * inputs in tests/fuzz/corpus/NAME/ (one file per input); the Makefile
- * builds every such file into build-asan/fuzz/fuzz_NAME (clang-16,
+ * builds every such file into build-asan/fuzz/fuzz_NAME (clang,
  * -fsanitize=fuzzer,address,undefined) and tests/fuzz/run runs them.
  * A target checks what the parser promises, not only that it does not
  * crash: FUZZ_CHECK() aborts (a crash libFuzzer records) when a promise is

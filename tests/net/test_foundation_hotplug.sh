@@ -14,7 +14,8 @@ lab_server_start || { lab_fail setup "the traffic server did not start"; exit 1;
 lab_wan_del 3		# wan3 is "still dialling"
 
 CONF=$LAB_TMP/omr-steer.conf
-lab_conf "$CONF" "interval 1" "wan wan1 weight 1" "wan wan2 weight 2" "wan wan3 weight 3"
+# an interval longer than any wait below: only rtnetlink events can act in time
+lab_conf "$CONF" "interval 120" "wan wan1 weight 1" "wan wan2 weight 2" "wan wan3 weight 3"
 
 # upload_via I MIB: upload MIB MiB from the router bound to WAN I's address
 upload_via() {

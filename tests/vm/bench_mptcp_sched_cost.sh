@@ -66,7 +66,7 @@ echo "# omr_steer (weights 1:3:2, 3 subflows): $omr_ns ns per get_subflow call, 
 omr_stop
 omr unload --pin-dir "$LAB_PIN_DIR" >/dev/null 2>&1
 obj=$LAB_TMP/sched_first.bpf.o
-clang=$(command -v clang-16 || command -v clang) || { lab_fail decision_cost "no clang to build $FIRST"; exit 1; }
+clang=$(scripts/clang.sh) || { lab_fail decision_cost "no clang to build $FIRST (scripts/clang.sh)"; exit 1; }
 "$clang" -g -O2 -target bpf -D__TARGET_ARCH_x86 -Ivmlinux/x86 -Iinclude -Ibpf \
 	-c tests/vm/sched_first.bpf.c -o "$obj" || { lab_fail decision_cost "tests/vm/sched_first.bpf.c did not compile"; exit 1; }
 bpftool struct_ops register "$obj" >&2 || { lab_fail decision_cost "bpftool struct_ops register $obj failed"; exit 1; }

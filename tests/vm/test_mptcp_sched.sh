@@ -32,7 +32,7 @@ sched_trap omr_steer "$FOREIGN"
 # A foreign scheduler: the smallest object bpftool registers on this kernel.
 foreign_register() {
 	local src=$LAB_TMP/foreign.bpf.c obj=$LAB_TMP/foreign.bpf.o clang
-	clang=$(command -v clang-16 || command -v clang) || { echo "no clang" >&2; return 1; }
+	clang=$(scripts/clang.sh) || return 1
 	cat > "$src" <<-'EOF'
 		typedef unsigned long long __u64;
 		struct mptcp_sock; struct mptcp_sched_data; struct module;
