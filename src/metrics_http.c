@@ -77,6 +77,8 @@ void metrics_server_close(struct metrics_server *s)
 		close(s->fd);
 	s->fd = -1;
 	s->at.set = false;
+	free(s->body);
+	s->body = NULL;
 }
 
 int metrics_server_listen(struct metrics_server *s, const struct metrics_listen *l)
@@ -138,15 +140,46 @@ int metrics_server_timeout_ms(const struct metrics_server *s, __u64 now_ns)
 	return first <= now_ns ? 0 : (int)((first - now_ns + 999999) / 1000000);
 }
 
+/*
+ * The /metrics body: the one rendered less than METRICS_BODY_NS ago, else a
+ * new one from @dp.  Returns it (owned by @s), NULL when out of memory.
+ */
+static const char *metrics_body(struct metrics_server *s, const struct datapath *dp,
+				__u64 now_ns, size_t *len)
+{
+	struct stats_row rows[OMR_MAX_WANS];
+	char *body = NULL;
+	size_t body_len = 0;
+	FILE *f;
+
+	if (!s->body || now_ns - s->body_ns >= METRICS_BODY_NS) {
+		f = open_memstream(&body, &body_len);
+		if (!f)
+			return NULL;
+		metrics_write(f, rows, wan_stats_collect(dp, true, rows), true);
+		if (fclose(f)) {
+			free(body);
+			return NULL;
+		}
+		free(s->body);
+		s->body = body;
+		s->body_len = body_len;
+		s->body_ns = now_ns;
+	}
+	*len = s->body_len;
+	return s->body;
+}
+
 /* The response to @c's request, in c->out; true when it is the figures. */
-static bool respond(struct metrics_client *c, bool too_big, const struct datapath *dp)
+static bool respond(struct metrics_server *s, struct metrics_client *c, bool too_big,
+		    const struct datapath *dp, __u64 now_ns)
 {
 	static const char *const fmt = "HTTP/1.0 %s\r\nContent-Type: %s\r\n"
 				       "Content-Length: %zu\r\nConnection: close\r\n%s\r\n";
-	struct stats_row rows[OMR_MAX_WANS];
 	const char *status = "200 OK", *type = METRICS_CONTENT_TYPE, *extra = "";
-	char *body = NULL, method[16] = "", path[64] = "";
-	size_t body_len = 0, out_len = 0;
+	char method[16] = "", path[64] = "", error[64];
+	const char *body = error;
+	size_t body_len, out_len = 0;
 	FILE *f;
 
 	c->in[c->in_len < sizeof(c->in) ? c->in_len : sizeof(c->in) - 1] = '\0';
@@ -160,25 +193,20 @@ static bool respond(struct metrics_client *c, bool too_big, const struct datapat
 		status = "405 Method Not Allowed";
 		extra = "Allow: GET\r\n";
 	}
-	f = open_memstream(&body, &body_len);
-	if (!f)
-		return false;
-	if (status[0] == '2')
-		metrics_write(f, rows, wan_stats_collect(dp, true, rows), true);
-	else {
-		fprintf(f, "%s\n", status);
+	if (status[0] == '2') {
+		body = metrics_body(s, dp, now_ns, &body_len);
+		if (!body)
+			return false;
+	} else {
+		body_len = (size_t)snprintf(error, sizeof(error), "%s\n", status);
 		type = "text/plain; charset=utf-8";
 	}
-	fclose(f);
 	f = open_memstream(&c->out, &out_len);
-	if (!f) {
-		free(body);
+	if (!f)
 		return false;
-	}
 	fprintf(f, fmt, status, type, body_len, extra);
 	fwrite(body, 1, body_len, f);
 	fclose(f);
-	free(body);
 	c->out_len = out_len;
 	c->out_off = 0;
 	return status[0] == '2';
@@ -193,7 +221,7 @@ static bool request_done(const struct metrics_client *c)
 static void client_write(struct metrics_client *c);
 
 static void client_read(struct metrics_server *s, struct metrics_client *c,
-			const struct datapath *dp)
+			const struct datapath *dp, __u64 now_ns)
 {
 	ssize_t n = recv(c->fd, c->in + c->in_len, sizeof(c->in) - c->in_len, MSG_DONTWAIT);
 	bool full;
@@ -207,7 +235,7 @@ static void client_read(struct metrics_server *s, struct metrics_client *c,
 	full = c->in_len == sizeof(c->in);
 	if (!request_done(c) && !full)
 		return;
-	if (respond(c, full && !request_done(c), dp))
+	if (respond(s, c, full && !request_done(c), dp, now_ns))
 		s->served++;
 	else
 		s->rejected++;
@@ -242,7 +270,7 @@ static void accept_clients(struct metrics_server *s, const struct datapath *dp, 
 			return;		/* EAGAIN: no more waiting */
 		c->deadline_ns = now_ns + METRICS_CLIENT_NS;
 		c->in_len = 0;
-		client_read(s, c, dp);	/* the request is often there already */
+		client_read(s, c, dp, now_ns);	/* the request is often there already */
 	}
 }
 
@@ -264,7 +292,7 @@ void metrics_server_ready(struct metrics_server *s, const struct pollfd *pfd, in
 		if (c->out && (ev & (POLLOUT | POLLHUP)))
 			client_write(c);
 		else if (!c->out && (ev & (POLLIN | POLLHUP)))
-			client_read(s, c, dp);
+			client_read(s, c, dp, now_ns);
 	}
 	for (int i = 0; i < METRICS_MAX_CLIENTS; i++)
 		if (s->c[i].fd >= 0 && now_ns >= s->c[i].deadline_ns)

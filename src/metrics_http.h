@@ -18,6 +18,8 @@
 #define METRICS_REQUEST_MAX	1024	/* bytes of request line and headers */
 #define METRICS_CLIENT_NS	2000000000ULL	/* a client's whole exchange */
 #define METRICS_POLLFDS		(1 + METRICS_MAX_CLIENTS)
+/* a rendered /metrics body serves the scrapes of this long (less work per scrape) */
+#define METRICS_BODY_NS		100000000ULL
 
 /* "metrics ADDR:PORT" of the weight file. */
 struct metrics_listen {
@@ -47,6 +49,9 @@ struct metrics_server {
 	struct metrics_listen at;
 	struct metrics_client c[METRICS_MAX_CLIENTS];
 	__u64 served, rejected;	/* responses 200, and others */
+	char *body;		/* the last /metrics body rendered, */
+	size_t body_len;
+	__u64 body_ns;		/* at this time */
 };
 
 void metrics_server_init(struct metrics_server *s);
