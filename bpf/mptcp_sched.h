@@ -109,9 +109,16 @@ static __always_inline bool observe_subflow(struct omr_sched_subflow *sf, struct
 		return false;
 	sf->id = id;
 	sf->weight = subflow_wan_weight(ssk);
-	/* a zero peer window blocks the subflow; a full buffer does not */
-	sf->usable = active && tp->snd_wnd != 0;
-	sf->writable = sf->usable && writable;
+	/*
+	 * A zero peer window makes the subflow wait, as a full buffer does; it
+	 * does not take it out of the split: MPTCP's receive window is shared,
+	 * the peer closes it on every subflow when its buffer is full, and a
+	 * subflow that heard so before the others was then left out of the
+	 * shares while they sent on (1:3 uploads to a busy receiver split up
+	 * to 46/54 in the test VM).
+	 */
+	sf->usable = active;
+	sf->writable = active && tp->snd_wnd != 0 && writable;
 	/* nothing queued nor unacknowledged: a reinjection cannot wait behind its own data */
 	sf->idle = tp->snd_una == tp->write_seq;
 	*busy = !sf->idle;

@@ -8,7 +8,7 @@
 #   sched_shares_1_3      an MPTCP upload over two WANs shaped 12/36 Mbit/s at
 #                         weights 1:3 puts 25 % (+-5) of its bytes on wan1,
 #                         counted after the subflows joined (tests/vm/lib_mptcp.sh;
-#                         unshaped 1:3 splits sometimes drift, see the README)
+#                         unshaped links: test_mptcp_sched_split.sh)
 #   sched_kill9_keeps     after `kill -9` of the agent omr_steer stays
 #                         registered and selected, and an upload still splits 1:3
 #   sched_adopted         a new `load` adopts it (same struct_ops map, log says so)

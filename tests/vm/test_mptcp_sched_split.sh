@@ -1,18 +1,17 @@
 #!/usr/bin/env bash
 # VM test (make vmtest): how the omr_steer BPF MPTCP scheduler splits MPTCP
 # uploads from the router over three WANs, on the test kernel (the hook).
-# Shares are the WANs' tx byte counters over a window after the subflows
-# have joined (tests/vm/lib_mptcp.sh says why and how).
+# Shares are the bytes each subflow had acknowledged over a window after
+# the subflows have joined (tests/vm/lib_mptcp.sh says why and how).
 #
 # (a split more than 5 points off is measured once more: see split_check)
 #   split_1_1_0           weights 1:1:0, IPv4 subflows: 50/50/0 (+-5 points)
 #   split_weight0_idle    ... and wan3 (weight 0) carries no data (< 1 %)
+#   split_1_3_0           weights 1:3:0: 25/75/0 (+-5)
 #   split_2_0_1           weights 2:0:1: 67/0/33 (+-5)
 #   split_1_3_shaped      wan1 12 Mbit/s, wan2 36 Mbit/s (the weight ratio),
 #                         weights 1:3:0: 25/75/0 (+-5)
 #   split_1_3_0_ipv6      the same over IPv6 subflows
-# (1:3 on unshaped links drifts now and then, by up to 20 points in TCG: a
-# known defect, README; tests/vm/bench_mptcp_sched_shares.sh measures it)
 #   split_sighup_moves    a running upload at 1:3:0, weights 3:1:0 written and
 #                         SIGHUP: in the 2 s from 2 s after the signal wan1
 #                         carries 75 % (+-15: it is catching up on its new share)
@@ -50,6 +49,9 @@ if [ "${s3:-100}" -lt 1 ]; then
 else
 	lab_fail split_weight0_idle "wan3 (weight 0) carried ${s3:-?} % of the bytes ($SHARES over $WINDOW)"
 fi
+
+weights 1 3 0; reload_applied
+split_check split_1_3_0 "25 75 0" "$LAB_SRV4" "${WANS[@]}"
 
 weights 2 0 1; reload_applied
 split_check split_2_0_1 "67 0 33" "$LAB_SRV4" "${WANS[@]}"
