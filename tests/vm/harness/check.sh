@@ -77,7 +77,12 @@ if vmrun hung_guest_ends 1 VM_HANG_TIMEOUT=15 -- "$H/guest_hang.sh"; then
 		pass hung_guest_ends
 fi
 
-if vmrun boot_panic_ends 1 VM_CMDLINE=init=/nonexistent -- "$H/guest_pass.sh"; then
+# one CPU: with two, the emulated CPUs now and then trip over the kernel
+# patching its code at the time init is started ("Oops: int3" in
+# sched_clock_cpu, 2 of 4 fresh-check runs), which replaces the panic
+# this checks (scripts/vm/run boots once more after the first crash, and
+# the intended panic comes first here)
+if vmrun boot_panic_ends 1 VM_SMP=1 VM_CMDLINE=init=/nonexistent -- "$H/guest_pass.sh"; then
 	has boot_panic_ends '^FAIL vm: kernel panic \(Requested init /nonexistent failed.*\), before .*guest_pass.sh started$' &&
 	pass boot_panic_ends
 fi
