@@ -485,6 +485,14 @@ lab_ifstat() {
 	in_ns "$1" cat "/sys/class/net/$2/statistics/$3"
 }
 
+# lab_snmp ROLE GROUP:NAME: a counter of ROLE's /proc/net/snmp or
+# /proc/net/netstat (groups Tcp, TcpExt, MPTcpExt), e.g. Tcp:RetransSegs
+lab_snmp() {
+	in_ns "$1" awk -v want="$2" '/^(Tcp|TcpExt|MPTcpExt):/ {
+		k = $1; if (!(k in h)) { h[k] = 1; for (i = 2; i <= NF; i++) n[k, i] = $i; next }
+		for (i = 2; i <= NF; i++) if (k n[k, i] == want) print $i }' /proc/net/snmp /proc/net/netstat
+}
+
 lab_ifindex() { # lab_ifindex ROLE DEV
 	in_ns "$1" cat "/sys/class/net/$2/ifindex"
 }

@@ -345,11 +345,7 @@ sighup_split_run() {
 # status, STALL_MS the longest time the other WANs sent nothing after the
 # fault (from when FAULT returned), AFTER the WANs' shares % of the bytes
 # from then on, RETRANS the router's MPTCP-level retransmissions
-# (reinjections: MPTcpExtMPTCPRetrans, RetransSegs before 5.x) during the upload.
-mptcp_retrans_segs() {
-	in_ns rtr awk '/^MPTcpExt:/ { if (!h) { for (i = 2; i <= NF; i++) n[i] = $i; h = 1; next }
-		for (i = 2; i <= NF; i++) if (n[i] == "MPTCPRetrans" || n[i] == "RetransSegs") print $i }' /proc/net/netstat
-}
+# (reinjections: MPTcpExt:MPTCPRetrans) during the upload.
 fault_run() {
 	local dest=$1 bytes=$2 wan=$3 fault=$4 undo=$5 pid join deadline now t_fault r0 i cols=""
 	shift 5
@@ -357,7 +353,7 @@ fault_run() {
 	for i in $(seq 1 $#); do
 		[ "${!i}" = "$wan" ] || cols="$cols $((i + 1))"
 	done
-	r0=$(mptcp_retrans_segs)
+	r0=$(lab_snmp rtr MPTcpExt:MPTCPRetrans)
 	sample_start "fault$RANDOM" "$@"
 	upload_start "$dest" "$bytes"
 	pid=$UPLOAD_PID
@@ -378,7 +374,7 @@ fault_run() {
 	sample_stop
 	upload_drained
 	eval "$undo"
-	RETRANS=$(( $(mptcp_retrans_segs) - r0 ))
+	RETRANS=$(( $(lab_snmp rtr MPTcpExt:MPTCPRetrans) - r0 ))
 	if [ -z "$t_fault" ]; then
 		STALL_MS=none
 		lab_log "fault on $wan: the upload ended before the fault (rc $UPLOAD_RC): $(tail -c 200 "$LAB_TMP/upload.out" | tr '\n' ' ')"
@@ -400,16 +396,15 @@ fault_run() {
 # on it then (a 1:1:1 upload at full speed always has some) went out again
 # on the others, or the upload could not have completed.  The kernel's
 # counters of how (MPTcpExtMPTCPRetrans, MPTcpExtSubflowStale) are printed.
-snmp() { in_ns "$1" awk -v want="$2" '/^(Tcp|TcpExt|MPTcpExt):/ { k = $1; if (!(k in h)) { h[k] = 1; for (i = 2; i <= NF; i++) n[k, i] = $i; next } for (i = 2; i <= NF; i++) if (k n[k, i] == want) print $i }' /proc/net/snmp /proc/net/netstat; }
 fault_mark() {
-	FAULT_OUT0=$(snmp rtr Tcp:OutSegs); FAULT_DSS0=$(snmp srv MPTcpExt:DSSNotMatching)
-	FAULT_STALE0=$(snmp rtr MPTcpExt:SubflowStale)
+	FAULT_OUT0=$(lab_snmp rtr Tcp:OutSegs); FAULT_DSS0=$(lab_snmp srv MPTcpExt:DSSNotMatching)
+	FAULT_STALE0=$(lab_snmp rtr MPTcpExt:SubflowStale)
 }
 fault_check() {
 	local name=$1 what=$2 after2 out0=$FAULT_OUT0 rst0=$FAULT_DSS0 stale
 	read -r _ after2 _ <<< "$AFTER"
-	stale=$(( $(snmp rtr MPTcpExt:SubflowStale) - FAULT_STALE0 ))
-	echo "# $name: upload rc $UPLOAD_RC, shares after the fault $AFTER %, longest stall of the others $STALL_MS ms, MPTCP retransmissions $RETRANS, subflows found stale $stale, segments sent $(( $(snmp rtr Tcp:OutSegs) - out0 )), server DSS mismatches $(( $(snmp srv MPTcpExt:DSSNotMatching) - rst0 ))"
+	stale=$(( $(lab_snmp rtr MPTcpExt:SubflowStale) - FAULT_STALE0 ))
+	echo "# $name: upload rc $UPLOAD_RC, shares after the fault $AFTER %, longest stall of the others $STALL_MS ms, MPTCP retransmissions $RETRANS, subflows found stale $stale, segments sent $(( $(lab_snmp rtr Tcp:OutSegs) - out0 )), server DSS mismatches $(( $(lab_snmp srv MPTcpExt:DSSNotMatching) - rst0 ))"
 	if [ "$STALL_MS" = none ]; then
 		lab_fail "$name" "the upload ended before the fault (rc $UPLOAD_RC)"
 	elif [ "$UPLOAD_RC" != 0 ]; then
