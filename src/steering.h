@@ -5,7 +5,8 @@
  *
  *  - each WAN's own IPv4/IPv6 address, its gateways (the default route
  *    through it in any table, or `gateway`/`gateway6` in the weight file),
- *    its link type and MTU, followed as they change (a PPP redial);
+ *    its link type and MTU, followed as they change (a PPP redial):
+ *    read by wan_discovery.c;
  *  - the weights and the WANs that may take new flows (up, attached, an
  *    address of the family; weight 0 only when no weighted WAN is up);
  *  - the destinations left to the routing table: each WAN's connected
@@ -13,24 +14,13 @@
  *  - the application classes (classes.h): their rules, and each class's
  *    WANs as weights, health and RTTs change;
  *  - the flow table's housekeeping: flow ages, expiry, per-WAN active flow
- *    counts (the `flows` of stats) and the load the choice starts from;
+ *    counts (the `flows` of stats; flow_table.c) and the load the choice
+ *    starts from;
  *  - loose rp_filter on the WANs, so that translated replies arriving on
  *    another WAN than the route back are accepted; the previous values are
  *    kept in a pinned map and put back by `omr-steer unload`.
  *
- * Weight file grammar added here (wired into src/config.c by its tables):
- *
- *	flows N                       flow table size, 256..16777216 (65536)
- *	pin dst PREFIX [proto tcp|udp] [port N] wan NAME
- *	pin dst PREFIX [proto tcp|udp] [port N] bypass
- *	wan NAME ... gateway ADDR     IPv4 next hop for flows steered to NAME
- *	wan NAME ... gateway6 ADDR    IPv6 next hop (usually link-local)
- *
- * A pin sends new flows to that destination (an address or prefix, IPv4 or
- * IPv6) through WAN NAME whenever NAME is up, whatever the weights; `bypass`
- * leaves them to the routing table.  The most specific protocol/port wins,
- * then the longest prefix.  Example: the VPN to the VPS always on one WAN:
- *	pin dst 203.0.113.5 proto udp port 51820 wan eth1
+ * The weight file's steering statements: steering_config.h.
  */
 #ifndef OMR_STEERING_H
 #define OMR_STEERING_H
@@ -40,9 +30,7 @@
 #include <netinet/in.h>
 #include "omr_steer_abi.h"
 #include "classes.h"
-
-#define STEERING_MAX_PINS	256
-#define STEERING_MAX_GATEWAYS	(2 * OMR_MAX_WANS)
+#include "steering_config.h"
 
 /* Flow ages after which the agent removes a flow's entries, in seconds. */
 #define STEERING_UDP_IDLE_S	300	/* RFC 4787: at least 2 minutes, 5 recommended */
@@ -65,59 +53,6 @@
  * flows elsewhere.
  */
 #define STEERING_BUSY_S		5
-
-struct steer_pin {
-	int family;			/* AF_INET or AF_INET6 */
-	__u8 addr[16];			/* network order; IPv4 in the first 4 bytes */
-	__u8 prefixlen;			/* 0..32 or 0..128 */
-	__u8 proto;			/* 0 (any), IPPROTO_TCP, IPPROTO_UDP */
-	__u16 port;			/* destination port, host order; 0 = any */
-	bool bypass;			/* leave to the routing table */
-	char wan[OMR_IFNAMSIZ];		/* unless bypass */
-	int line;
-};
-
-struct steer_gateway {
-	char wan[OMR_IFNAMSIZ];
-	int family;
-	__u8 addr[16];
-	int line;
-};
-
-/* The steering part of the weight file (struct steer_config.steering). */
-struct steering_config {
-	__u32 flows_max;		/* `flows N`, 0 = OMR_STEER_FLOWS_DEFAULT */
-	int flows_line;
-	int n_pins;
-	struct steer_pin pins[STEERING_MAX_PINS];
-	int n_gateways;
-	struct steer_gateway gateways[STEERING_MAX_GATEWAYS];
-	struct class_config classes;	/* `class` and `rule` (classes.h) */
-};
-
-/*
- * Grammar pieces for src/config.c.  Each returns 0 or -EINVAL with a
- * one-line reason in @msg (no file/line: the parser adds them).
- *  - steering_parse_flows: the words of a `flows N` statement;
- *  - steering_parse_pin: the words of a `pin ...` statement, appended to
- *    @sc->pins with @line;
- *  - steering_parse_gateway: the value of a wan's `gateway` (@family
- *    AF_INET) or `gateway6` (AF_INET6) option.
- * After the whole file, steering_check() names the first pin or gateway
- * of a WAN the file does not define (@wan_defined says), with its line.
- */
-int steering_parse_flows(struct steering_config *sc, int argc, char **argv, int line,
-			 char *msg, size_t msglen);
-int steering_parse_pin(struct steering_config *sc, int argc, char **argv, int line,
-		       char *msg, size_t msglen);
-int steering_parse_gateway(struct steering_config *sc, const char *wan, int family,
-			   const char *text, int line, char *msg, size_t msglen);
-int steering_check(const struct steering_config *sc,
-		   bool (*wan_defined)(const void *ctx, const char *name), const void *ctx,
-		   int *line, char *msg, size_t msglen);
-
-/* The flow table size @sc asks for. */
-__u32 steering_flows_max(const struct steering_config *sc);
 
 struct steer_bpf;
 
@@ -183,9 +118,5 @@ int steering_restore(int cfg_fd, int sysctl_fd);
  * summed over WANs and CPUs: new flows that found no room.
  */
 __u64 steering_table_full(const struct steering *st, __u64 *inbound);
-
-/* Active flows per WAN in the flow table at @flows_fd (for stats without an agent). */
-int steering_count_flows(int flows_fd, __u32 epoch_now, __u32 interval_ms,
-			 __u64 flows[OMR_MAX_WANS]);
 
 #endif
