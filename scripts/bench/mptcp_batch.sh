@@ -17,7 +17,7 @@
 #              as plain TCP, each WAN its rate's share of them (REF_CONNS
 #              connections per WAN, bound to it), all WANs at once; the time
 #              of the slowest WAN.  The gap to the ideal is the TCP/IP headers
-#              and one slow start; MPTCP adds its DSS option (24-28 bytes per
+#              and one slow start; MPTCP adds its DSS option (24 bytes per data
 #              segment) on top, which no scheduler can avoid.
 # Targets: flags >= 4x faster than the trap and within 1.3x the ideal; the
 # scheduler within 1.07x the ideal and no slower than the flags.
@@ -91,10 +91,14 @@ batch() {
 tcp_counts() { echo "$(lab_snmp rtr Tcp:OutSegs) $(lab_snmp rtr Tcp:RetransSegs) $(lab_snmp rtr MPTcpExt:MPTCPRetrans)"; }
 tcp_mark() { read -r seg0 rtx0 rinj0 <<< "$(tcp_counts)"; }
 tcp_delta() { local a b c; read -r a b c <<< "$(tcp_counts)"; echo "$((a - seg0)) $((b - rtx0)) $((c - rinj0))"; }
-# segs SEGS RETRANS REINJ BYTES: "segments: ..." for a batch of BYTES payload
+# wire_pct WIRE_BYTES: the links' bytes in % of the batch's payload
+wire_pct() { awk -v w="$1" -v t="$total" 'BEGIN { printf "%.1f", w * 100 / t }'; }
+# segs SEGS RETRANS REINJ BYTES: "N segments, ..." for a batch of BYTES payload.
+# TCP counts a retransmission when it sends again, also when the local queue
+# (tbf) drops the segment before the wire: a shaped link's drops count too.
 segs() {
 	awk -v n="$1" -v r="$2" -v m="$3" -v b="$4" 'BEGIN {
-		printf "%d segments, %.0f B payload each, %.1f%% retransmitted, %d MPTCP reinjections", n, b / n, r * 100 / n, m }'
+		printf "%d segments, %.0f B payload each, %d retransmissions (tbf drops included), %d MPTCP reinjections", n, b / n, r, m }'
 }
 
 # reference: one batch of plain TCP uploads split by link rate; prints
@@ -135,7 +139,7 @@ for ((run = 1; run <= RUNS; run++)); do
 	read -r s wire n r m <<< "$res"
 	times+=("$s")
 	printf 'reference (plain TCP split by link rate), run %d: %7.2f s   on the wire %s%% of the payload; %s\n' \
-		"$run" "$s" "$(awk -v w="$wire" -v t="$total" 'BEGIN { printf "%.1f", w * 100 / t }')" "$(segs "$n" "$r" "$m" "$total")"
+		"$run" "$s" "$(wire_pct "$wire")" "$(segs "$n" "$r" "$m" "$total")"
 done
 median_s[reference]=$(printf '%s\n' "${times[@]}" | median)
 
@@ -160,12 +164,11 @@ for m in "${modes[@]}"; do
 	sleep 1
 	times=()
 	for ((run = 1; run <= RUNS; run++)); do
-		res=$(batch "$m") || die "a $m batch failed"
+		res=$(batch) || die "a $m batch failed"
 		read -r s m1 m2 m3 wire n r j <<< "$res"
 		times+=("$s")
 		printf '%s (%s), run %d: %7.2f s   bytes per WAN %3s%% %3s%% %3s%%   on the wire %s%% of the payload; %s\n' \
-			"$m" "$mode" "$run" "$s" "$m1" "$m2" "$m3" "$(awk -v w="$wire" -v t="$total" 'BEGIN { printf "%.1f", w * 100 / t }')" \
-			"$(segs "$n" "$r" "$j" "$total")"
+			"$m" "$mode" "$run" "$s" "$m1" "$m2" "$m3" "$(wire_pct "$wire")" "$(segs "$n" "$r" "$j" "$total")"
 	done
 	omr_stop
 	omr unload --pin-dir "$LAB_PIN_DIR" >/dev/null 2>&1 || echo "note: omr-steer unload failed" >&2
