@@ -182,38 +182,53 @@ upload_start() {
 
 # ---- uploads ---------------------------------------------------------------------------
 
+# upload_run DEST BYTES AT_JOIN STOP_S AT_STOP WAN...: an MPTCP upload of
+# BYTES from the router to DEST, the WANs' tx counters sampled (sample_start;
+# at most 65 s in all).  Once every subflow has joined (samples_join, see the
+# top) the command AT_JOIN runs and UPLOAD_AT is the time (us) it returned;
+# STOP_S s later AT_STOP runs, UPLOAD_STOPPED is the time it returned and the
+# upload is stopped (STOP_S 0: it runs to its end).  UPLOAD_AT is empty when
+# the join never came; UPLOAD_RC is the upload's exit status.
+upload_run() {
+	local dest=$1 bytes=$2 at_join=$3 stop_s=$4 at_stop=$5 pid deadline now join=
+	shift 5
+	UPLOAD_AT= UPLOAD_STOPPED=
+	sample_start "up$RANDOM" "$@"
+	upload_start "$dest" "$bytes"
+	pid=$UPLOAD_PID
+	deadline=$(( ${EPOCHREALTIME/./} + 65000000 ))
+	while kill -0 "$pid" 2>/dev/null; do
+		now=${EPOCHREALTIME/./}
+		[ "$now" -gt "$deadline" ] && break
+		[ -z "$join" ] && join=$(samples_join)
+		if [ -n "$join" ] && [ -z "$UPLOAD_AT" ] && [ "$now" -ge "$join" ]; then
+			eval "$at_join"
+			UPLOAD_AT=${EPOCHREALTIME/./}
+		elif [ -n "$UPLOAD_AT" ] && [ "$stop_s" -gt 0 ] && [ "$now" -gt $(( UPLOAD_AT + stop_s * 1000000 )) ]; then
+			eval "$at_stop"
+			UPLOAD_STOPPED=${EPOCHREALTIME/./}
+			break
+		fi
+		sleep 0.1
+	done
+	kill "$pid" 2>/dev/null
+	wait "$pid"; UPLOAD_RC=$?
+	sample_stop
+	upload_drained
+}
+
 # upload_window DEST SECS WAN...: an MPTCP upload from the router to DEST,
-# stopped SECS s after the join (see the top; at most 60 s in all); SHARES
+# stopped SECS s after the join (upload_run); SHARES
 # "p1 p2 ..." of the bytes its subflows on WAN... had acknowledged in that
 # window (TCP_INFO bytes_acked: what the scheduler put on each subflow and
 # got through, without the retransmissions and headers the WAN counters
 # also count), WINDOW what it was; the WAN counters' shares are logged
 # beside them
 upload_window() {
-	local dest=$1 secs=$2 pid join deadline now t0= t1= a= b=
+	local dest=$1 secs=$2 a= b=
 	shift 2
-	sample_start "up$RANDOM" "$@"
-	upload_start "$dest" 8g
-	pid=$UPLOAD_PID
-	deadline=$(( ${EPOCHREALTIME/./} + 60000000 ))
-	join=
-	while kill -0 "$pid" 2>/dev/null; do
-		now=${EPOCHREALTIME/./}
-		[ "$now" -gt "$deadline" ] && break
-		[ -z "$join" ] && join=$(samples_join)
-		if [ -n "$join" ] && [ -z "$t0" ] && [ "$now" -ge "$join" ]; then
-			a=$(subflow_acked); t0=${EPOCHREALTIME/./}
-		fi
-		if [ -n "$t0" ] && [ "$now" -gt $(( t0 + secs * 1000000 )) ]; then
-			b=$(subflow_acked); t1=${EPOCHREALTIME/./}
-			break
-		fi
-		sleep 0.2
-	done
-	kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
-	sample_stop
-	upload_drained
-	if [ -z "$t1" ]; then
+	upload_run "$dest" 8g 'a=$(subflow_acked)' "$secs" 'b=$(subflow_acked)' "$@"
+	if [ -z "$UPLOAD_STOPPED" ]; then
 		SHARES=none WINDOW="no window of $secs s after the join (upload: $(tail -c 200 "$LAB_TMP/upload.out" | tr '\n' ' '))"
 		lab_log "upload to $dest: $WINDOW"
 		return 1
@@ -221,8 +236,8 @@ upload_window() {
 	local r n=$# tot
 	read -r -a r <<< "$(subflow_shares "$a" "$b" "$n")"
 	SHARES="${r[*]:0:n}" tot=${r[n]}
-	WINDOW="$(awk -v d=$((t1 - t0)) 'BEGIN { printf "%.1f", d / 1e6 }') s after the join, $tot B acknowledged"
-	lab_log "upload to $dest over $*: shares % $SHARES over $WINDOW; WAN tx counters over it: $(samples_shares "$t0" "$t1")"
+	WINDOW="$(awk -v d=$((UPLOAD_STOPPED - UPLOAD_AT)) 'BEGIN { printf "%.1f", d / 1e6 }') s after the join, $tot B acknowledged"
+	lab_log "upload to $dest over $*: shares % $SHARES over $WINDOW; WAN tx counters over it: $(samples_shares "$UPLOAD_AT" "$UPLOAD_STOPPED")"
 }
 
 # subflow_acked: "WAN-NUMBER LOCAL-ADDR:PORT BYTES-ACKED" of each TCP socket
@@ -303,29 +318,11 @@ shares_check() {
 # become NEW and the agent gets SIGHUP (omr reload).  SHARES/WINDOW: the
 # split in the 2 s from 2 s after the signal.
 sighup_split_run() {
-	local dest=$1 conf_fn=$2 old=$3 new=$4 pid join deadline now t_hup
+	local dest=$1 conf_fn=$2 old=$3 new=$4 t_hup
 	shift 4
 	$conf_fn $old; reload_applied
-	sample_start "hup$RANDOM" "$@"
-	upload_start "$dest" 8g
-	pid=$UPLOAD_PID
-	deadline=$(( ${EPOCHREALTIME/./} + 60000000 ))
-	join= t_hup=
-	while kill -0 "$pid" 2>/dev/null; do
-		now=${EPOCHREALTIME/./}
-		[ "$now" -gt "$deadline" ] && break
-		[ -z "$join" ] && join=$(samples_join)
-		if [ -n "$join" ] && [ -z "$t_hup" ] && [ "$now" -gt "$join" ]; then
-			$conf_fn $new
-			t_hup=${EPOCHREALTIME/./}
-			omr reload --pidfile "$LAB_PIDFILE" >/dev/null 2>&1
-		fi
-		[ -n "$t_hup" ] && [ "$now" -gt $(( t_hup + 4000000 )) ] && break
-		sleep 0.2
-	done
-	kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
-	sample_stop
-	upload_drained
+	upload_run "$dest" 8g '$conf_fn $new; omr reload --pidfile "$LAB_PIDFILE" >/dev/null 2>&1' 4 : "$@"
+	t_hup=$UPLOAD_AT
 	if [ -z "$t_hup" ]; then
 		SHARES=none WINDOW="the upload ended before the change: $(tail -c 200 "$LAB_TMP/upload.out" | tr '\n' ' ')"
 		return 1
@@ -336,7 +333,7 @@ sighup_split_run() {
 	SHARES="${r[*]:0:n}"
 	WINDOW="${r[n + 1]} s from 2 s after SIGHUP ($old -> $new), ${r[n]} B"
 	lab_log "sighup: timeline from the signal: $(samples_timeline "$t_hup")"
-	lab_log "sighup: shares % before $(samples_shares "$join" "$t_hup" | cut -d' ' -f1-$n), $SHARES over $WINDOW"
+	lab_log "sighup: shares % $SHARES over $WINDOW"
 }
 
 # fault_run DEST BYTES WAN FAULT UNDO WAN...: an MPTCP upload of BYTES; 1 s
@@ -347,32 +344,15 @@ sighup_split_run() {
 # from then on, RETRANS the router's MPTCP-level retransmissions
 # (reinjections: MPTcpExt:MPTCPRetrans) during the upload.
 fault_run() {
-	local dest=$1 bytes=$2 wan=$3 fault=$4 undo=$5 pid join deadline now t_fault r0 i cols=""
+	local dest=$1 bytes=$2 wan=$3 fault=$4 undo=$5 t_fault r0 i cols=""
 	shift 5
 	AFTER=
 	for i in $(seq 1 $#); do
 		[ "${!i}" = "$wan" ] || cols="$cols $((i + 1))"
 	done
 	r0=$(lab_snmp rtr MPTcpExt:MPTCPRetrans)
-	sample_start "fault$RANDOM" "$@"
-	upload_start "$dest" "$bytes"
-	pid=$UPLOAD_PID
-	deadline=$(( ${EPOCHREALTIME/./} + 65000000 ))
-	join= t_fault=
-	while kill -0 "$pid" 2>/dev/null; do
-		now=${EPOCHREALTIME/./}
-		[ "$now" -gt "$deadline" ] && break
-		[ -z "$join" ] && join=$(samples_join)
-		if [ -n "$join" ] && [ -z "$t_fault" ] && [ "$now" -gt "$join" ]; then
-			eval "$fault"
-			t_fault=${EPOCHREALTIME/./}
-		fi
-		sleep 0.1
-	done
-	kill "$pid" 2>/dev/null
-	wait "$pid"; UPLOAD_RC=$?
-	sample_stop
-	upload_drained
+	upload_run "$dest" "$bytes" "$fault" 0 : "$@"
+	t_fault=$UPLOAD_AT
 	eval "$undo"
 	RETRANS=$(( $(lab_snmp rtr MPTcpExt:MPTCPRetrans) - r0 ))
 	if [ -z "$t_fault" ]; then
